@@ -1,1 +1,676 @@
-/* placeholder: being written */
+/* The CPU thread: runs Unicorn, takes exceptions at block boundaries,
+ * sleeps in WFI, and turns why Unicorn stopped into what the guest sees.
+ *
+ * The only per-block work is the block hook's fast path: a relaxed load
+ * of the attention bits, one compare against the instruction deadline, and
+ * the instruction count of the block (cached). Everything else happens on
+ * the slow path, in hooks Unicorn calls for SVC/BKPT/exception return, or
+ * between runs (DESIGN.md §1, UNICORN.md "Stopping and interrupt
+ * injection"). */
+#include "machine_internal.h"
+
+#include <string.h>
+
+#include "errors.h"
+#include "fault_pc.h"
+#include "log.h"
+
+#define THUMB_WFI 0xBF30
+#define THUMB_WFE 0xBF20
+#define THUMB_YIELD 0xBF10
+#define THUMB_SEMIHOST_BKPT 0xBEAB
+#define UNTIL_NEVER 0xFFFFFFFEu /* in the EXC_RETURN range: never executed */
+/* Idle skips in a row that never wake the CPU: timers keep firing, but no
+ * enabled interrupt results (e.g. SysTick running with TICKINT clear). */
+#define MAX_IDLE_WARPS 100000
+
+/* QEMU's exception numbers, as Unicorn's interrupt hook reports them */
+enum {
+    EXCP_UDEF = 1,
+    EXCP_SWI = 2,
+    EXCP_PREFETCH_ABORT = 3,
+    EXCP_DATA_ABORT = 4,
+    EXCP_BKPT = 7,
+    EXCP_EXCEPTION_EXIT = 8,
+    EXCP_NOCP = 17,
+    EXCP_INVSTATE = 18,
+    EXCP_UNALIGNED = 22,
+    EXCP_DIVBYZERO = 23,
+};
+
+NvicMasks cpu_masks(Machine *m)
+{
+    NvicMasks masks = {
+        .primask = reg_get(m->uc, UC_ARM_REG_PRIMASK) & 1,
+        .faultmask = reg_get(m->uc, UC_ARM_REG_FAULTMASK) & 1,
+        .basepri = (uint8_t)reg_get(m->uc, UC_ARM_REG_BASEPRI),
+    };
+    return masks;
+}
+
+void cpu_request_stop(Machine *m, StopReason reason)
+{
+    if (m->cpu.stop == STOP_NONE)
+        m->cpu.stop = reason;
+    uc_emu_stop(m->uc);
+}
+
+/* --- instruction counting ------------------------------------------------ */
+
+static uint32_t count_block_insns(Machine *m, uint32_t addr, uint32_t size)
+{
+    uint16_t code[512];
+    uint32_t count = 0;
+    uint32_t done = 0;
+    while (done < size) {
+        uint32_t chunk = MIN(size - done, (uint32_t)sizeof(code));
+        if (!machine_read_guest(m, addr + done, code, chunk))
+            return count + (size - done) / 2;
+        uint32_t i = 0;
+        while (i < chunk / 2) {
+            i += thumb_insn_length(code[i]) / 2;
+            count++;
+        }
+        done += i * 2; /* a 32-bit instruction may straddle the chunk */
+    }
+    return count;
+}
+
+static inline uint32_t block_insns(Machine *m, uint32_t addr, uint32_t size)
+{
+    ICountEntry *e = &m->cpu.icache[(addr >> 1) & (ICOUNT_CACHE_SIZE - 1)];
+    if (G_LIKELY(e->addr == addr && e->size == size))
+        return e->count;
+    e->addr = addr;
+    e->size = size;
+    e->count = size == 0 ? 1 : count_block_insns(m, addr, size);
+    return e->count;
+}
+
+/* --- deadlines ------------------------------------------------------------- */
+
+/* The instruction count at which the block hook must look again: the next
+ * timer deadline (virtual clock) or the --max-insns budget. */
+static void update_insn_deadline(Machine *m)
+{
+    uint64_t deadline = UINT64_MAX;
+    if (clock_is_virtual(m->clock))
+        deadline = clock_insns_at_ns(m->clock, clock_next_deadline(m->clock));
+    if (m->config.max_insns != 0 && m->config.max_insns < deadline)
+        deadline = m->config.max_insns;
+    m->cpu.insn_deadline = deadline;
+}
+
+static void deadline_changed(void *opaque)
+{
+    update_insn_deadline(opaque);
+}
+
+/* Host clock: a GLib source on the I/O thread wakes the CPU at the next
+ * timer deadline. */
+typedef struct HostTimerSource {
+    GSource source;
+    Machine *machine;
+} HostTimerSource;
+
+static gboolean host_timer_dispatch(GSource *source, GSourceFunc cb, gpointer data)
+{
+    HostTimerSource *hs = (HostTimerSource *)source;
+    g_source_set_ready_time(source, -1);
+    atomic_fetch_or_explicit(&hs->machine->cpu.attention, ATTN_KICK, memory_order_relaxed);
+    machine_kick(hs->machine);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs host_timer_funcs = { .dispatch = host_timer_dispatch };
+
+/* --- servicing asynchronous work ------------------------------------ */
+
+/* Runs deferred device work and due timers, handles stop requests.
+ * Returns false when the run must stop. */
+static bool service(Machine *m)
+{
+    unsigned bits = atomic_exchange_explicit(&m->cpu.attention, 0, memory_order_acquire);
+    if (bits & ATTN_KICK)
+        defer_run(m->defer);
+    clock_set_insns(m->clock, m->cpu.insns);
+    clock_run_due(m->clock);
+    update_insn_deadline(m);
+    if (atomic_load(&m->cpu.timed_out)) {
+        m->cpu.stop = STOP_TIMEOUT;
+        return false;
+    }
+    if (m->cpu.reset_requested) {
+        m->cpu.stop = STOP_RESET;
+        return false;
+    }
+    if (m->config.max_insns != 0 && m->cpu.insns >= m->config.max_insns) {
+        m->cpu.stop = STOP_INSN_LIMIT;
+        return false;
+    }
+    return true;
+}
+
+/* An interrupt is pending but masked, or a fault waits: the block hook
+ * must keep looking until it can be taken (B1.5.4: delivery as soon as
+ * the mask or the execution priority allows). */
+static void keep_watching_if_pending(Machine *m)
+{
+    if (nvic_highest_pending(m->nvic) != 0 || m->cpu.fault.exc != 0)
+        atomic_fetch_or_explicit(&m->cpu.attention, ATTN_EXCEPTION, memory_order_relaxed);
+}
+
+/* Slow path at a block boundary; address is the next instruction. Returns
+ * true if control was diverted (exception taken, or stopping). */
+static bool block_boundary(Machine *m, uint32_t address)
+{
+    if (!service(m)) {
+        uc_emu_stop(m->uc);
+        return true;
+    }
+    if (m->cpu.fault.exc != 0) {
+        PendingFault fault = m->cpu.fault;
+        memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
+        fault.pc = address;
+        if (!exception_take_fault(m, &fault)) {
+            uc_emu_stop(m->uc);
+            return true;
+        }
+        return true;
+    }
+    bool taken = exception_deliver_pending(m, address);
+    if (m->cpu.stop != STOP_NONE) {
+        uc_emu_stop(m->uc);
+        return true;
+    }
+    keep_watching_if_pending(m);
+    return taken;
+}
+
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *opaque)
+{
+    Machine *m = opaque;
+    CpuState *c = &m->cpu;
+    if (G_UNLIKELY(atomic_load_explicit(&c->attention, memory_order_relaxed) != 0 ||
+                   c->insns >= c->insn_deadline)) {
+        if (block_boundary(m, (uint32_t)address))
+            return; /* the block does not run now */
+    }
+    c->block_addr = (uint32_t)address;
+    c->block_size = size;
+    c->insns += block_insns(m, (uint32_t)address, size);
+}
+
+/* --- synchronous events ---------------------------------------------------- */
+
+static void record_fault(Machine *m, unsigned exc, uint32_t cfsr, uint32_t pc, const char *what)
+{
+    PendingFault *f = &m->cpu.fault;
+    memset(f, 0, sizeof(*f));
+    f->exc = exc;
+    f->cfsr = cfsr;
+    f->pc = pc;
+    f->what = what;
+}
+
+static void take_fault_now(Machine *m, unsigned exc, uint32_t cfsr, uint32_t pc, const char *what)
+{
+    record_fault(m, exc, cfsr, pc, what);
+    PendingFault fault = m->cpu.fault;
+    memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
+    if (!exception_take_fault(m, &fault))
+        uc_emu_stop(m->uc);
+}
+
+static void handle_semihosting(Machine *m, uint32_t pc)
+{
+    uint32_t op = reg_get(m->uc, UC_ARM_REG_R0);
+    uint32_t param = reg_get(m->uc, UC_ARM_REG_R1);
+    uint32_t result = 0;
+    int status = 0;
+    clock_set_insns(m->clock, m->cpu.insns);
+    if (semihost_call(m->semihost, op, param, &result, &status) == SEMIHOST_EXIT) {
+        m->cpu.exit_status = status;
+        cpu_request_stop(m, STOP_EXIT);
+        return;
+    }
+    reg_set(m->uc, UC_ARM_REG_R0, result);
+    reg_set(m->uc, UC_ARM_REG_PC, (pc + 2) | 1);
+}
+
+static void handle_bkpt(Machine *m)
+{
+    uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
+    uint16_t insn = 0;
+    machine_read_guest(m, pc, &insn, 2);
+    if (insn == THUMB_SEMIHOST_BKPT && m->config.semihosting) {
+        handle_semihosting(m, pc);
+        return;
+    }
+    /* No debugger: a BKPT is a debug event escalated to HardFault
+     * (B1.5.13, HFSR.DEBUGEVT). */
+    PendingFault f = { .exc = EXC_HARDFAULT, .pc = pc, .what = "BKPT without a debugger" };
+    nvic_scb(m->nvic)->hfsr |= HFSR_DEBUGEVT;
+    if (!exception_take_fault(m, &f))
+        uc_emu_stop(m->uc);
+}
+
+static void handle_svc(Machine *m)
+{
+    /* PC is already past the SVC: the return address (B1.5.6) */
+    uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
+    NvicMasks masks = cpu_masks(m);
+    int exec = nvic_execution_priority(m->nvic, masks);
+    int prio = nvic_group_priority(m->nvic, nvic_get_priority(m->nvic, EXC_SVCALL));
+    if (prio < exec) {
+        nvic_set_pending(m->nvic, EXC_SVCALL);
+        if (!exception_enter(m, EXC_SVCALL, pc))
+            uc_emu_stop(m->uc);
+        return;
+    }
+    /* an SVC that cannot be taken at once escalates (B1.5.6) */
+    PendingFault f = { .exc = EXC_HARDFAULT, .pc = pc - 2, .what = "SVC with too low a priority" };
+    if (!exception_take_fault(m, &f))
+        uc_emu_stop(m->uc);
+}
+
+static void hook_interrupt(uc_engine *uc, uint32_t intno, void *opaque)
+{
+    Machine *m = opaque;
+    uint32_t pc = reg_get(uc, UC_ARM_REG_PC);
+    switch (intno) {
+    case EXCP_SWI:
+        handle_svc(m);
+        break;
+    case EXCP_BKPT:
+        handle_bkpt(m);
+        break;
+    case EXCP_EXCEPTION_EXIT:
+        if (!exception_return(m, pc | 1))
+            uc_emu_stop(uc);
+        break;
+    case EXCP_PREFETCH_ABORT:
+        if (pc >= 0xFFFFFFF0u) { /* EXC_RETURN seen as an abort (UNICORN.md) */
+            if (!exception_return(m, pc | 1))
+                uc_emu_stop(uc);
+        } else {
+            /* execute-never region (B3.1: 0xE0000000 and above) */
+            take_fault_now(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc, "instruction fetch from an XN region");
+        }
+        break;
+    case EXCP_NOCP:
+        take_fault_now(m, EXC_USAGEFAULT, CFSR_NOCP, pc, "coprocessor instruction (no FPU)");
+        break;
+    case EXCP_INVSTATE:
+        take_fault_now(m, EXC_USAGEFAULT, CFSR_INVSTATE, pc, "invalid state (Thumb bit clear)");
+        break;
+    case EXCP_UNALIGNED:
+        take_fault_now(m, EXC_USAGEFAULT, CFSR_UNALIGNED, pc, "unaligned access");
+        break;
+    case EXCP_DIVBYZERO:
+        take_fault_now(m, EXC_USAGEFAULT, CFSR_DIVBYZERO, pc, "division by zero");
+        break;
+    case EXCP_UDEF:
+        take_fault_now(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, pc, "undefined instruction");
+        break;
+    default:
+        snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg),
+                 "unexpected CPU exception %u at pc %#x", intno, pc);
+        cpu_request_stop(m, STOP_INTERNAL);
+        break;
+    }
+}
+
+/* WFE and YIELD reach the invalid-instruction hook with PC after them;
+ * they are hints (UNICORN.md). A real undefined instruction has PC on it. */
+static bool hook_insn_invalid(uc_engine *uc, void *opaque)
+{
+    Machine *m = opaque;
+    uint32_t pc = reg_get(uc, UC_ARM_REG_PC);
+    uint16_t prev = 0, prev2[2] = { 0, 0 };
+    machine_read_guest(m, pc - 2, &prev, 2);
+    machine_read_guest(m, pc - 4, prev2, 4);
+    bool wfe = prev == THUMB_WFE || (prev2[0] == 0xF3AF && prev2[1] == 0x8002);
+    bool yield = prev == THUMB_YIELD || (prev2[0] == 0xF3AF && prev2[1] == 0x8001);
+    if (wfe) {
+        /* B1.5.18: WFE consumes the event register or waits for an event;
+         * minivm treats the wait as a hint (the caller re-checks). */
+        m->cpu.event_register = false;
+        return true;
+    }
+    if (yield)
+        return true;
+    take_fault_now(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, pc, "undefined instruction");
+    return true;
+}
+
+static bool read_code_half(void *opaque, uint32_t addr, uint16_t *out)
+{
+    return machine_read_guest(opaque, addr, out, 2);
+}
+
+/* Unmapped or refused data access: find the faulting instruction while the
+ * registers are still exact (UNICORN.md "Precise fault PC") and record a
+ * precise BusFault; uc_emu_start then returns with an error. */
+static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
+                             int64_t value, void *opaque)
+{
+    Machine *m = opaque;
+    PendingFault *f = &m->cpu.fault;
+    memset(f, 0, sizeof(*f));
+    f->exc = EXC_BUSFAULT;
+    f->has_addr = true;
+    f->addr = (uint32_t)address;
+    if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {
+        f->cfsr = CFSR_IBUSERR;
+        f->pc = (uint32_t)address;
+        f->has_addr = false;
+        f->what = "instruction fetch from unmapped memory";
+        return false;
+    }
+    bool is_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
+    f->cfsr = CFSR_PRECISERR | CFSR_BFARVALID;
+    f->what = is_write ? "write to unmapped or read-only memory" : "read from unmapped memory";
+    f->restore_regs = true;
+    for (int i = 0; i < 13; i++)
+        f->regs[i] = reg_get(uc, UC_ARM_REG_R0 + i);
+    f->regs[13] = reg_get(uc, UC_ARM_REG_SP);
+    f->regs[14] = reg_get(uc, UC_ARM_REG_LR);
+    f->xpsr = reg_get(uc, UC_ARM_REG_XPSR);
+    uint32_t pc;
+    unsigned len;
+    if (fault_pc_find(read_code_half, m, m->cpu.block_addr, m->cpu.block_size, f->regs,
+                      (uint32_t)address, (unsigned)size, is_write, &pc, &len))
+        f->pc = pc;
+    else
+        f->pc = m->cpu.block_addr;
+    return false;
+}
+
+/* --- sleeping ----------------------------------------------------------------- */
+
+static bool wfi_can_wake(Machine *m)
+{
+    /* B1.5.19: WFI wakes for an exception that would preempt if PRIMASK
+     * were clear */
+    NvicMasks masks = cpu_masks(m);
+    masks.primask = false;
+    return nvic_deliverable(m->nvic, masks) != 0 || m->cpu.fault.exc != 0;
+}
+
+static bool any_wake_source(Machine *m)
+{
+    for (unsigned exc = EXC_IRQ0; exc <= nvic_max_exception(m->nvic); exc++)
+        if (nvic_is_enabled(m->nvic, exc))
+            return true;
+    return clock_next_deadline(m->clock) != CLOCK_NEVER || nvic_highest_pending(m->nvic) != 0;
+}
+
+static bool idle_follows_host(Machine *m)
+{
+    if (!clock_is_virtual(m->clock))
+        return true;
+    switch (m->config.idle) {
+    case IDLE_SKIP: return false;
+    case IDLE_HOST: return true;
+    default: return m->external_events;
+    }
+}
+
+static uint64_t monotonic_ns(void)
+{
+    return (uint64_t)g_get_monotonic_time() * 1000;
+}
+
+/* Blocks the CPU thread until a kick or until host time reaches
+ * host_deadline_ns (0 = no deadline). */
+static void wait_for_kick(Machine *m, uint64_t host_deadline_ns)
+{
+    g_mutex_lock(&m->cpu.sleep_lock);
+    while (atomic_load(&m->cpu.attention) == 0 && !atomic_load(&m->cpu.timed_out)) {
+        if (host_deadline_ns == 0) {
+            g_cond_wait(&m->cpu.sleep_cond, &m->cpu.sleep_lock);
+        } else {
+            gint64 end_us = (gint64)(host_deadline_ns / 1000) + 1;
+            if (!g_cond_wait_until(&m->cpu.sleep_cond, &m->cpu.sleep_lock, end_us))
+                break;
+        }
+    }
+    g_mutex_unlock(&m->cpu.sleep_lock);
+}
+
+/* WFI (B1.5.19): sleep until an interrupt can wake the CPU. Returns false
+ * when the run must stop (limit, exit, or no wake-up possible: 101). */
+static bool sleep_until_wakeup(Machine *m)
+{
+    for (;;) {
+        if (!service(m))
+            return false;
+        if (wfi_can_wake(m)) {
+            m->cpu.idle_warps = 0;
+            return true;
+        }
+        if (!any_wake_source(m) && !m->external_events) {
+            snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg),
+                     "WFI with every interrupt source disabled: the CPU can never wake");
+            m->cpu.stop = STOP_FATAL;
+            m->cpu.exit_status = MINIVM_EXIT_GUEST_STUCK;
+            return false;
+        }
+        uint64_t deadline = clock_next_deadline(m->clock);
+        if (!idle_follows_host(m)) {
+            if (deadline == CLOCK_NEVER || ++m->cpu.idle_warps > MAX_IDLE_WARPS) {
+                snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg),
+                         "WFI and no interrupt can ever wake the CPU");
+                m->cpu.stop = STOP_FATAL;
+                m->cpu.exit_status = MINIVM_EXIT_GUEST_STUCK;
+                return false;
+            }
+            clock_warp_to(m->clock, deadline);
+            continue;
+        }
+        /* idle time follows the host: sleep for the guest time until the
+         * next deadline, then account for the host time that passed */
+        uint64_t now = clock_ns(m->clock);
+        uint64_t host_now = monotonic_ns();
+        uint64_t host_deadline = deadline == CLOCK_NEVER ? 0 : host_now + (deadline - now);
+        wait_for_kick(m, host_deadline);
+        if (clock_is_virtual(m->clock))
+            clock_warp_to(m->clock, now + (monotonic_ns() - host_now));
+    }
+}
+
+/* --- the run loop ------------------------------------------------------ */
+
+static bool stopped_at_wfi(Machine *m, uint32_t pc)
+{
+    uint16_t half = 0, pair[2] = { 0, 0 };
+    machine_read_guest(m, pc - 2, &half, 2);
+    machine_read_guest(m, pc - 4, pair, 4);
+    return half == THUMB_WFI || (pair[0] == 0xF3AF && pair[1] == 0x8003);
+}
+
+static gboolean on_timeout(gpointer data)
+{
+    Machine *m = data;
+    atomic_store(&m->cpu.timed_out, true);
+    atomic_fetch_or(&m->cpu.attention, ATTN_STOP);
+    machine_kick(m);
+    return G_SOURCE_REMOVE;
+}
+
+bool cpu_init(Machine *m, GError **error)
+{
+    uc_hook h;
+    uc_err err = uc_hook_add(m->uc, &h, UC_HOOK_BLOCK, hook_block, m, 1, 0);
+    if (err == UC_ERR_OK)
+        err = uc_hook_add(m->uc, &h, UC_HOOK_INTR, hook_interrupt, m, 1, 0);
+    if (err == UC_ERR_OK)
+        err = uc_hook_add(m->uc, &h, UC_HOOK_INSN_INVALID, hook_insn_invalid, m, 1, 0);
+    if (err == UC_ERR_OK)
+        err = uc_hook_add(m->uc, &h, UC_HOOK_MEM_INVALID, hook_mem_invalid, m, 1, 0);
+    if (err != UC_ERR_OK) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_INTERNAL, "installing CPU hooks: %s",
+                    uc_strerror(err));
+        return false;
+    }
+    for (int i = 0; i < ICOUNT_CACHE_SIZE; i++)
+        m->cpu.icache[i].addr = 1; /* odd: never a block address */
+    clock_set_deadline_notify(m->clock, deadline_changed, m);
+    update_insn_deadline(m);
+    return true;
+}
+
+static void start_limits(Machine *m)
+{
+    if (m->config.timeout > 0) {
+        GSource *t = g_timeout_source_new((guint)(m->config.timeout * 1000));
+        g_source_set_callback(t, on_timeout, m, NULL);
+        g_source_attach(t, iothread_context(m->io));
+        g_source_unref(t);
+    }
+}
+
+static GSource *start_host_timer(Machine *m)
+{
+    if (clock_is_virtual(m->clock))
+        return NULL;
+    GSource *s = g_source_new(&host_timer_funcs, sizeof(HostTimerSource));
+    ((HostTimerSource *)s)->machine = m;
+    g_source_attach(s, iothread_context(m->io));
+    return s;
+}
+
+/* Host clock: arm the wake-up source for the next timer deadline. */
+static void arm_host_timer(Machine *m, GSource *s)
+{
+    if (s == NULL)
+        return;
+    uint64_t deadline = clock_next_deadline(m->clock);
+    if (deadline == CLOCK_NEVER) {
+        g_source_set_ready_time(s, -1);
+        return;
+    }
+    uint64_t now = clock_ns(m->clock);
+    gint64 wait_us = deadline > now ? (gint64)((deadline - now) / 1000) : 0;
+    g_source_set_ready_time(s, g_get_monotonic_time() + wait_us);
+}
+
+static bool handle_emu_error(Machine *m, uc_err err)
+{
+    uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
+    switch (err) {
+    case UC_ERR_READ_UNMAPPED:
+    case UC_ERR_WRITE_UNMAPPED:
+    case UC_ERR_FETCH_UNMAPPED:
+    case UC_ERR_READ_PROT:
+    case UC_ERR_WRITE_PROT:
+    case UC_ERR_FETCH_PROT: {
+        if (m->cpu.fault.exc == 0)
+            record_fault(m, EXC_BUSFAULT, CFSR_IBUSERR, pc, "bus error");
+        PendingFault fault = m->cpu.fault;
+        memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
+        return exception_take_fault(m, &fault);
+    }
+    case UC_ERR_INSN_INVALID:
+        take_fault_now(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, pc, "undefined instruction");
+        return m->cpu.stop == STOP_NONE;
+    case UC_ERR_EXCEPTION:
+        take_fault_now(m, EXC_USAGEFAULT, CFSR_INVSTATE, pc, "invalid state");
+        return m->cpu.stop == STOP_NONE;
+    default:
+        snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg), "emulation failed at pc %#x: %s",
+                 pc, uc_strerror(err));
+        m->cpu.stop = STOP_INTERNAL;
+        return false;
+    }
+}
+
+/* After SYSRESETREQ: devices, NVIC, memory image and core as at power-on. */
+static bool reset_machine(Machine *m)
+{
+    g_autoptr(GError) error = NULL;
+    m->cpu.reset_requested = false;
+    m->cpu.stop = STOP_NONE;
+    nvic_reset(m->nvic);
+    machine_reset_devices(m);
+    if (!machine_load_image(m, &error) || !exception_reset_core(m, &error)) {
+        snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg), "reset failed: %s", error->message);
+        m->cpu.stop = STOP_INTERNAL;
+        return false;
+    }
+    return true;
+}
+
+static int exit_status_for(Machine *m)
+{
+    switch (m->cpu.stop) {
+    case STOP_EXIT: return m->cpu.exit_status;
+    case STOP_TIMEOUT:
+        fprintf(stderr, "minivm: --timeout of %g s reached\n", m->config.timeout);
+        return MINIVM_EXIT_TIMEOUT;
+    case STOP_INSN_LIMIT:
+        fprintf(stderr, "minivm: --max-insns budget of %" G_GUINT64_FORMAT " instructions reached\n",
+                m->config.max_insns);
+        return MINIVM_EXIT_INSN_LIMIT;
+    case STOP_FATAL:
+        if (m->cpu.exit_status == MINIVM_EXIT_GUEST_STUCK) {
+            report_fatal(m, m->cpu.fatal_msg);
+            return MINIVM_EXIT_GUEST_STUCK;
+        }
+        report_fatal(m, m->cpu.fatal_msg);
+        return MINIVM_EXIT_GUEST_FAULT;
+    default:
+        fprintf(stderr, "minivm: internal error: %s\n", m->cpu.fatal_msg);
+        return MINIVM_EXIT_INTERNAL;
+    }
+}
+
+int cpu_run(Machine *m)
+{
+    start_limits(m);
+    GSource *host_timer = start_host_timer(m);
+    for (;;) {
+        if (m->cpu.stop == STOP_NONE && service(m)) {
+            uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
+            if (m->cpu.fault.exc != 0) {
+                PendingFault fault = m->cpu.fault;
+                memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
+                fault.pc = pc;
+                exception_take_fault(m, &fault);
+            } else {
+                exception_deliver_pending(m, pc);
+            }
+            keep_watching_if_pending(m);
+        }
+        if (m->cpu.stop == STOP_RESET && reset_machine(m))
+            continue;
+        if (m->cpu.stop != STOP_NONE)
+            break;
+        arm_host_timer(m, host_timer);
+
+        uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
+        m->cpu.redirected = false;
+        uc_err err = uc_emu_start(m->uc, pc | 1, UNTIL_NEVER, 0, 0);
+        if (m->cpu.stop != STOP_NONE)
+            continue;
+        if (err != UC_ERR_OK) {
+            handle_emu_error(m, err);
+            continue;
+        }
+        pc = reg_get(m->uc, UC_ARM_REG_PC);
+        bool sleep = m->cpu.sleep_on_exit || (!m->cpu.redirected && stopped_at_wfi(m, pc));
+        m->cpu.sleep_on_exit = false;
+        if (sleep) {
+            if (!sleep_until_wakeup(m) && m->cpu.stop == STOP_NONE)
+                m->cpu.stop = STOP_INTERNAL;
+            continue;
+        }
+        /* stopped by a hook without a reason: e.g. a kick; just go on */
+    }
+    if (host_timer != NULL) {
+        g_source_destroy(host_timer);
+        g_source_unref(host_timer);
+    }
+    return exit_status_for(m);
+}

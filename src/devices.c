@@ -1,1 +1,211 @@
-/* placeholder: being written */
+/* Board wiring: creates each device a board file lists, hands it its
+ * interrupt lines, serial backend and clock, and maps its window. The
+ * architectural devices (SCS with NVIC/SCB/SysTick, DWT) are added for
+ * every board. Device types are named here and nowhere else. */
+#include "machine_internal.h"
+
+#include <string.h>
+
+#include "cmsdk_dualtimer.h"
+#include "cmsdk_timer.h"
+#include "cmsdk_uart.h"
+#include "dwt.h"
+#include "errors.h"
+#include "pl011.h"
+#include "scs.h"
+#include "systick.h"
+#include "unimplemented.h"
+
+#define SCS_BASE 0xE000E000u
+#define SCS_SIZE 0x1000u
+#define DWT_BASE 0xE0001000u
+#define DWT_SIZE 0x1000u
+#define CORTEX_M3_R2P1_CPUID 0x412FC231u
+
+typedef struct DeviceFactory {
+    const char *type;
+    uint32_t default_size;
+    /* Returns the device state and its class, or NULL with an error. */
+    void *(*create)(Machine *m, const BoardDevice *d, const DeviceClass **cls, GError **error);
+} DeviceFactory;
+
+/* An output wired to NVIC line "irq-NAME" (or "irq"); unwired if the key
+ * is absent. */
+static bool wire_irq(Machine *m, const BoardDevice *d, const char *name, IrqLine *line,
+                     GError **error)
+{
+    int n;
+    memset(line, 0, sizeof(*line));
+    if (!board_device_irq(m->board, d, name, &n, error))
+        return false;
+    if (n >= 0)
+        *line = machine_nvic_input(m, (unsigned)n);
+    return true;
+}
+
+static void serial_input_arrived(void *opaque);
+
+typedef struct SerialInput {
+    Machine *machine;
+    CharDev *chardev;
+} SerialInput;
+
+static void deliver_serial_input(void *opaque)
+{
+    SerialInput *in = opaque;
+    chardev_deliver(in->chardev);
+}
+
+static void serial_input_arrived(void *opaque)
+{
+    SerialInput *in = opaque;
+    defer_post(in->machine->defer, deliver_serial_input, in);
+}
+
+/* The chardev behind "serial=N": --serial options in order, UART0 on
+ * stdio by default. Input is read on the I/O thread and delivered on the
+ * CPU thread. */
+static bool serial_backend(Machine *m, const BoardDevice *d, CharDev **out, GError **error)
+{
+    uint32_t index = UINT32_MAX;
+    *out = NULL;
+    if (!board_device_u32(m->board, d, "serial", UINT32_MAX, &index, error))
+        return false;
+    if (index == UINT32_MAX)
+        return true;
+    if (index >= MACHINE_MAX_SERIALS) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_BOARD, "%s: [%s] serial: must be 0..%d",
+                    m->board->path, d->group, MACHINE_MAX_SERIALS - 1);
+        return false;
+    }
+    if (m->serial[index] == NULL) {
+        const char *spec = m->config.serial[index];
+        if (spec == NULL)
+            spec = index == 0 ? "stdio" : "null";
+        m->serial[index] = chardev_new(spec, error);
+        if (m->serial[index] == NULL)
+            return false;
+        SerialInput *in = g_new0(SerialInput, 1);
+        in->machine = m;
+        in->chardev = m->serial[index];
+        g_ptr_array_add(m->owned, in);
+        chardev_set_input_notify(m->serial[index], serial_input_arrived, in);
+    }
+    *out = m->serial[index];
+    return true;
+}
+
+static void *create_cmsdk_uart(Machine *m, const BoardDevice *d, const DeviceClass **cls,
+                               GError **error)
+{
+    CmsdkUartConfig cfg = { .name = d->name, .pclk_hz = (uint32_t)m->board->cpu_hz };
+    if (!serial_backend(m, d, &cfg.chr, error) || !wire_irq(m, d, "tx", &cfg.tx_irq, error) ||
+        !wire_irq(m, d, "rx", &cfg.rx_irq, error) ||
+        !wire_irq(m, d, "overflow", &cfg.overflow_irq, error) ||
+        !wire_irq(m, d, "combined", &cfg.combined_irq, error))
+        return NULL;
+    *cls = &cmsdk_uart_class;
+    return cmsdk_uart_new(&cfg);
+}
+
+static void *create_pl011(Machine *m, const BoardDevice *d, const DeviceClass **cls,
+                          GError **error)
+{
+    Pl011Config cfg = { .name = d->name };
+    if (!serial_backend(m, d, &cfg.chr, error) || !wire_irq(m, d, NULL, &cfg.irq, error))
+        return NULL;
+    *cls = &pl011_class;
+    return pl011_new(&cfg);
+}
+
+static void *create_cmsdk_timer(Machine *m, const BoardDevice *d, const DeviceClass **cls,
+                                GError **error)
+{
+    IrqLine irq;
+    if (!wire_irq(m, d, NULL, &irq, error))
+        return NULL;
+    *cls = &cmsdk_timer_class;
+    return cmsdk_timer_new(d->name, m->clock, m->board->cpu_hz, irq);
+}
+
+static void *create_cmsdk_dualtimer(Machine *m, const BoardDevice *d, const DeviceClass **cls,
+                                    GError **error)
+{
+    IrqLine irq;
+    if (!wire_irq(m, d, NULL, &irq, error))
+        return NULL;
+    *cls = &cmsdk_dualtimer_class;
+    return cmsdk_dualtimer_new(d->name, m->clock, m->board->cpu_hz, irq);
+}
+
+static void *create_unimplemented(Machine *m, const BoardDevice *d, const DeviceClass **cls,
+                                  GError **error)
+{
+    if (d->size == 0) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_BOARD,
+                    "%s: [%s] size: required for unimplemented devices", m->board->path,
+                    d->group);
+        return NULL;
+    }
+    *cls = &unimplemented_class;
+    return unimplemented_new(d->name, d->size);
+}
+
+static const DeviceFactory factories[] = {
+    { "cmsdk-apb-uart", 0x1000, create_cmsdk_uart },
+    { "pl011-luminary", 0x1000, create_pl011 },
+    { "cmsdk-apb-timer", 0x1000, create_cmsdk_timer },
+    { "cmsdk-apb-dualtimer", 0x1000, create_cmsdk_dualtimer },
+    { "unimplemented", 0, create_unimplemented },
+};
+
+static const DeviceFactory *find_factory(const char *type)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(factories); i++)
+        if (strcmp(factories[i].type, type) == 0)
+            return &factories[i];
+    return NULL;
+}
+
+static bool create_board_device(Machine *m, const BoardDevice *d, GError **error)
+{
+    const DeviceFactory *f = find_factory(d->type);
+    if (f == NULL) {
+        GString *known = g_string_new(NULL);
+        for (size_t i = 0; i < G_N_ELEMENTS(factories); i++)
+            g_string_append_printf(known, "%s%s", i ? ", " : "", factories[i].type);
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_BOARD,
+                    "%s: [%s] type: unknown device type '%s' (known: %s)", m->board->path,
+                    d->group, d->type, known->str);
+        g_string_free(known, TRUE);
+        return false;
+    }
+    const DeviceClass *cls = NULL;
+    void *state = f->create(m, d, &cls, error);
+    if (state == NULL)
+        return false;
+    uint32_t size = d->size != 0 ? d->size : f->default_size;
+    return machine_map_device(m, d->name, cls, state, d->base, size, error) != NULL;
+}
+
+/* The System Control Space and DWT: part of every ARMv7-M core. */
+static bool create_core_devices(Machine *m, GError **error)
+{
+    SysTick *systick = systick_new(m->clock, nvic_exception_line(m->nvic, EXC_SYSTICK),
+                                   m->board->systick_ref_hz);
+    m->systick = systick;
+    Dwt *dwt = dwt_new(m->clock);
+    Scs *scs = scs_new(m->nvic, systick, dwt, CORTEX_M3_R2P1_CPUID);
+    return machine_map_device(m, "scs", &scs_class, scs, SCS_BASE, SCS_SIZE, error) != NULL &&
+           machine_map_device(m, "dwt", &dwt_class, dwt, DWT_BASE, DWT_SIZE, error) != NULL;
+}
+
+bool devices_create(Machine *m, GError **error)
+{
+    if (!create_core_devices(m, error))
+        return false;
+    for (guint i = 0; i < m->board->devices->len; i++)
+        if (!create_board_device(m, g_ptr_array_index(m->board->devices, i), error))
+            return false;
+    return true;
+}

@@ -1,1 +1,292 @@
-/* placeholder: being written */
+/* ARMv7-M exception entry and return on Unicorn (ARMv7-M ARM B1.5).
+ * Unicorn keeps the registers but takes no exceptions itself: the frame
+ * push, vector fetch, mode and stack switches, and the EXC_RETURN
+ * unstacking are done here, on the CPU thread, from hooks or between runs.
+ *
+ * Unicorn (QEMU) keeps the current SP in r13 and the other one aside,
+ * swapping them when CONTROL.SPSEL changes in Thread mode; MSR-style
+ * register writes are ignored while the guest is unprivileged, and SPSEL
+ * writes are ignored in Handler mode. The sequences below keep that
+ * invariant: become privileged Thread mode with SPSEL=0 first, work on
+ * MSP/PSP explicitly, then switch mode with an xPSR write. */
+#include "machine_internal.h"
+
+#include <string.h>
+
+#include "errors.h"
+#include "log.h"
+
+#define XPSR_T (1u << 24)
+#define XPSR_EXCP_MASK 0x1FFu
+#define XPSR_SPREALIGN (1u << 9) /* stacked xPSR: frame was padded */
+#define CONTROL_NPRIV (1u << 0)
+#define CONTROL_SPSEL (1u << 1)
+#define EXC_RETURN_HANDLER 0xFFFFFFF1u
+#define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u
+#define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu
+#define FRAME_WORDS 8
+
+static void fatal(Machine *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void fatal(Machine *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg), fmt, ap);
+    va_end(ap);
+    m->cpu.stop = STOP_FATAL;
+}
+
+/* Writing IPSR does not refresh Unicorn's cached mode flags; rewriting
+ * APSR_NZCV does (UNICORN.md "What Unicorn does"). */
+static void write_xpsr(uc_engine *uc, uint32_t xpsr)
+{
+    reg_set(uc, UC_ARM_REG_XPSR, xpsr);
+    reg_set(uc, UC_ARM_REG_APSR_NZCV, reg_get(uc, UC_ARM_REG_APSR_NZCV));
+}
+
+/* Brings the core to privileged mode with SPSEL=0 so MSP and PSP can be
+ * read and written directly. Returns the original CONTROL. */
+static uint32_t enter_privileged_msp(uc_engine *uc, uint32_t xpsr)
+{
+    uint32_t control = reg_get(uc, UC_ARM_REG_CONTROL);
+    bool thread = (xpsr & XPSR_EXCP_MASK) == 0;
+    if (thread && (control & CONTROL_NPRIV)) {
+        /* unprivileged: Handler mode long enough to clear nPRIV; r13 is
+         * not swapped meanwhile, so the state is consistent again once
+         * back in Thread mode */
+        write_xpsr(uc, xpsr | 1);
+        reg_set(uc, UC_ARM_REG_CONTROL, control & ~CONTROL_NPRIV);
+        write_xpsr(uc, xpsr);
+    }
+    if (thread && (control & CONTROL_SPSEL))
+        reg_set(uc, UC_ARM_REG_CONTROL, control & ~(CONTROL_NPRIV | CONTROL_SPSEL));
+    return control;
+}
+
+static bool read_vector(Machine *m, unsigned exc, uint32_t *pc)
+{
+    uint32_t vtor = nvic_scb(m->nvic)->vtor;
+    return machine_read_guest(m, vtor + 4 * exc, pc, 4);
+}
+
+/* B1.5.6 PushStack + ExceptionTaken */
+bool exception_enter(Machine *m, unsigned exc, uint32_t return_addr)
+{
+    uc_engine *uc = m->uc;
+    uint32_t xpsr = reg_get(uc, UC_ARM_REG_XPSR);
+    bool from_thread = (xpsr & XPSR_EXCP_MASK) == 0;
+    uint32_t control = enter_privileged_msp(uc, xpsr);
+    bool on_psp = from_thread && (control & CONTROL_SPSEL);
+
+    uint32_t sp = reg_get(uc, on_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
+    uint32_t stacked_xpsr = xpsr;
+    bool align8 = (nvic_scb(m->nvic)->ccr & CCR_STKALIGN) != 0;
+    uint32_t frame_sp = sp - FRAME_WORDS * 4;
+    if (align8 && (frame_sp & 4)) {
+        frame_sp -= 4;
+        stacked_xpsr |= XPSR_SPREALIGN;
+    } else {
+        stacked_xpsr &= ~XPSR_SPREALIGN;
+    }
+    uint32_t frame[FRAME_WORDS] = {
+        reg_get(uc, UC_ARM_REG_R0), reg_get(uc, UC_ARM_REG_R1), reg_get(uc, UC_ARM_REG_R2),
+        reg_get(uc, UC_ARM_REG_R3), reg_get(uc, UC_ARM_REG_R12), reg_get(uc, UC_ARM_REG_LR),
+        return_addr & ~1u, stacked_xpsr,
+    };
+    if (!machine_write_guest(m, frame_sp, frame, sizeof(frame))) {
+        fatal(m, "stacking for exception %u failed: stack pointer %#x is not in RAM", exc, sp);
+        return false;
+    }
+    uint32_t handler;
+    if (!read_vector(m, exc, &handler)) {
+        fatal(m, "vector %u at VTOR %#x + %#x is not readable", exc, nvic_scb(m->nvic)->vtor,
+              4 * exc);
+        return false;
+    }
+    reg_set(uc, on_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, frame_sp);
+
+    /* Handler mode on MSP; nPRIV is kept (it only applies in Thread mode) */
+    write_xpsr(uc, (xpsr & ~(XPSR_EXCP_MASK | 0x0600FC00u)) | XPSR_T | exc);
+    reg_set(uc, UC_ARM_REG_CONTROL, control & CONTROL_NPRIV);
+    reg_set(uc, UC_ARM_REG_LR, !from_thread ? EXC_RETURN_HANDLER
+                               : on_psp     ? EXC_RETURN_THREAD_PSP
+                                            : EXC_RETURN_THREAD_MSP);
+    nvic_acknowledge(m->nvic, exc);
+    m->cpu.redirected = true;
+    log_trace("cpu", "exception %u taken, return address %#x, handler %#x", exc, return_addr,
+              handler);
+    if (!(handler & 1)) {
+        /* B1.5.6: a vector without the Thumb bit faults on the first
+         * instruction of the handler: INVSTATE */
+        reg_set(uc, UC_ARM_REG_PC, handler & ~1u);
+        PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVSTATE, .pc = handler & ~1u,
+                           .what = "exception vector without the Thumb bit" };
+        return exception_take_fault(m, &f);
+    }
+    reg_set(uc, UC_ARM_REG_PC, handler | 1);
+    return true;
+}
+
+static bool invpc(Machine *m, uint32_t exc_return, const char *why)
+{
+    log_guest_error("cpu", "exception return %#x: %s", exc_return, why);
+    uint32_t pc = exc_return & ~1u;
+    PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVPC, .pc = pc,
+                       .what = "invalid exception return (INVPC)" };
+    /* B1.5.8: the fault is taken with the EXC_RETURN value as the return
+     * address and LR left as it was */
+    return exception_take_fault(m, &f);
+}
+
+/* B1.5.8 ExceptionReturn + PopStack */
+bool exception_return(Machine *m, uint32_t exc_return)
+{
+    uc_engine *uc = m->uc;
+    uint32_t xpsr = reg_get(uc, UC_ARM_REG_XPSR);
+    unsigned exc = xpsr & XPSR_EXCP_MASK;
+    if (exc == 0)
+        return invpc(m, exc_return, "not in Handler mode");
+    if (exc_return != EXC_RETURN_HANDLER && exc_return != EXC_RETURN_THREAD_MSP &&
+        exc_return != EXC_RETURN_THREAD_PSP)
+        return invpc(m, exc_return, "reserved EXC_RETURN value");
+    bool to_thread = exc_return != EXC_RETURN_HANDLER;
+    if (!nvic_is_active(m->nvic, exc))
+        return invpc(m, exc_return, "returning from an inactive exception");
+    if (to_thread && nvic_active_count(m->nvic) > 1 &&
+        !(nvic_scb(m->nvic)->ccr & CCR_NONBASETHRDENA))
+        return invpc(m, exc_return, "return to Thread mode with other exceptions active");
+
+    bool use_psp = exc_return == EXC_RETURN_THREAD_PSP;
+    uint32_t sp = reg_get(uc, use_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
+    uint32_t frame[FRAME_WORDS];
+    if (!machine_read_guest(m, sp, frame, sizeof(frame))) {
+        fatal(m, "unstacking from %#x failed: not in RAM", sp);
+        return false;
+    }
+    uint32_t stacked_xpsr = frame[7];
+    unsigned stacked_exc = stacked_xpsr & XPSR_EXCP_MASK;
+    if (to_thread != (stacked_exc == 0)) {
+        /* B1.5.8: IPSR in the frame must agree with the mode returned to */
+        return invpc(m, exc_return, "stacked IPSR does not match the return mode");
+    }
+    nvic_complete(m->nvic, exc);
+    nvic_set_vectactive(m->nvic, stacked_exc);
+
+    uint32_t new_sp = sp + FRAME_WORDS * 4;
+    if (stacked_xpsr & XPSR_SPREALIGN)
+        new_sp += 4;
+    reg_set(uc, use_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, new_sp);
+    static const int frame_regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
+                                       UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR };
+    for (int i = 0; i < 6; i++)
+        reg_set(uc, frame_regs[i], frame[i]);
+
+    uint32_t control = reg_get(uc, UC_ARM_REG_CONTROL);
+    uint32_t new_xpsr = stacked_xpsr & ~XPSR_SPREALIGN;
+    if (to_thread) {
+        /* privileged Thread mode first, so SPSEL can be set (and r13
+         * swapped to PSP), then nPRIV as it was */
+        reg_set(uc, UC_ARM_REG_CONTROL, 0);
+        write_xpsr(uc, new_xpsr);
+        if (use_psp)
+            reg_set(uc, UC_ARM_REG_CONTROL, CONTROL_SPSEL);
+        reg_set(uc, UC_ARM_REG_CONTROL, (control & CONTROL_NPRIV) | (use_psp ? CONTROL_SPSEL : 0));
+    } else {
+        write_xpsr(uc, new_xpsr);
+    }
+    m->cpu.redirected = true;
+    log_trace("cpu", "exception %u returned to %#x", exc, frame[6]);
+
+    uint32_t ret = frame[6];
+    if (!(stacked_xpsr & XPSR_T)) {
+        reg_set(uc, UC_ARM_REG_PC, ret & ~1u);
+        PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVSTATE, .pc = ret & ~1u,
+                           .what = "return to a frame with the Thumb bit clear" };
+        return exception_take_fault(m, &f);
+    }
+    reg_set(uc, UC_ARM_REG_PC, ret | 1);
+
+    /* B1.5.12 tail-chaining / late arrival: an exception that is now
+     * deliverable is taken before the next instruction */
+    if (exception_deliver_pending(m, ret))
+        return m->cpu.stop == STOP_NONE;
+    if (to_thread && (nvic_scb(m->nvic)->scr & SCR_SLEEPONEXIT)) {
+        m->cpu.sleep_on_exit = true;
+        uc_emu_stop(uc);
+    }
+    return true;
+}
+
+bool exception_deliver_pending(Machine *m, uint32_t return_addr)
+{
+    unsigned exc = nvic_deliverable(m->nvic, cpu_masks(m));
+    if (exc == 0)
+        return false;
+    exception_enter(m, exc, return_addr);
+    return true;
+}
+
+static void record_fault_status(Machine *m, const PendingFault *f)
+{
+    ScbRegs *scb = nvic_scb(m->nvic);
+    scb->cfsr |= f->cfsr;
+    if (f->has_addr && f->exc == EXC_BUSFAULT)
+        scb->bfar = f->addr;
+    if (f->has_addr && f->exc == EXC_MEMMANAGE) {
+        scb->mmfar = f->addr;
+        scb->cfsr |= CFSR_MMARVALID;
+    }
+}
+
+bool exception_take_fault(Machine *m, const PendingFault *f)
+{
+    uc_engine *uc = m->uc;
+    if (f->restore_regs) {
+        for (int i = 0; i < 13; i++)
+            reg_set(uc, UC_ARM_REG_R0 + i, f->regs[i]);
+        reg_set(uc, UC_ARM_REG_LR, f->regs[14]);
+    }
+    record_fault_status(m, f);
+    m->cpu.fault = *f; /* kept for the report if this ends in lockup */
+    unsigned target = nvic_route_fault(m->nvic, f->exc, cpu_masks(m));
+    if (target == 0) {
+        fatal(m, "lockup: %s at pc %#x while the fault could not be taken", f->what, f->pc);
+        return false;
+    }
+    log_trace("cpu", "%s at pc %#x: taking exception %u", f->what, f->pc, target);
+    memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
+    return exception_enter(m, target, f->pc);
+}
+
+bool exception_reset_core(Machine *m, GError **error)
+{
+    uc_engine *uc = m->uc;
+    uint32_t vectors[2] = { 0, 0 };
+    if (!machine_read_guest(m, 0, vectors, sizeof(vectors))) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_IMAGE,
+                    "%s: the board has no memory at address 0 for the vector table",
+                    m->config.firmware);
+        return false;
+    }
+    if (!(vectors[1] & 1)) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_IMAGE,
+                    "%s: reset vector %#x at address 0x4 lacks the Thumb bit (is there a "
+                    "Cortex-M vector table at address 0?)",
+                    m->config.firmware, vectors[1]);
+        return false;
+    }
+    /* B1.5.5 TakeReset: privileged Thread mode on MSP, masks clear */
+    write_xpsr(uc, reg_get(uc, UC_ARM_REG_XPSR) & ~XPSR_EXCP_MASK);
+    reg_set(uc, UC_ARM_REG_CONTROL, 0);
+    reg_set(uc, UC_ARM_REG_PRIMASK, 0);
+    reg_set(uc, UC_ARM_REG_FAULTMASK, 0);
+    reg_set(uc, UC_ARM_REG_BASEPRI, 0);
+    for (int i = 0; i < 13; i++)
+        reg_set(uc, UC_ARM_REG_R0 + i, 0);
+    reg_set(uc, UC_ARM_REG_MSP, vectors[0] & ~3u);
+    reg_set(uc, UC_ARM_REG_PSP, 0);
+    reg_set(uc, UC_ARM_REG_LR, 0xFFFFFFFFu);
+    write_xpsr(uc, XPSR_T);
+    reg_set(uc, UC_ARM_REG_PC, vectors[1] | 1);
+    return true;
+}

@@ -1,1 +1,443 @@
-/* placeholder: being written */
+/* Building the machine: Unicorn with a true Cortex-M3, the board's RAM and
+ * ROM, device windows, the firmware image; and the glue the devices and
+ * the CPU loop share (guest memory access, kicks, NVIC inputs). */
+#include "machine_internal.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "errors.h"
+#include "log.h"
+
+/* The default TCG buffer reserves 1 GiB; a smaller one starts faster
+ * (UNICORN.md "Start-up") without slowing firmware down. */
+#define TCG_BUFFER_SIZE (8u << 20)
+#define UC_PAGE 0x400u
+
+static void set_uc_error(GError **error, const char *what, uc_err err)
+{
+    g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_INTERNAL, "%s: %s", what, uc_strerror(err));
+}
+
+void machine_kick(Machine *m)
+{
+    atomic_fetch_or_explicit(&m->cpu.attention, ATTN_KICK, memory_order_release);
+    g_mutex_lock(&m->cpu.sleep_lock);
+    g_cond_signal(&m->cpu.sleep_cond);
+    g_mutex_unlock(&m->cpu.sleep_lock);
+}
+
+static void machine_kick_cb(void *opaque) { machine_kick(opaque); }
+
+/* Guest memory through the host pointers of RAM/ROM (and their aliases):
+ * semihosting and exception frames never go through MMIO. */
+static uint8_t *guest_ptr(Machine *m, uint32_t addr, size_t len)
+{
+    for (guint i = 0; i < m->ram->len; i++) {
+        RamBlock *b = g_ptr_array_index(m->ram, i);
+        for (guint k = 0; k <= b->aliases->len; k++) {
+            uint32_t base = k == 0 ? b->base : g_array_index(b->aliases, uint32_t, k - 1);
+            if (addr >= base && (uint64_t)addr - base + len <= b->size)
+                return b->host + (addr - base);
+        }
+    }
+    return NULL;
+}
+
+bool machine_read_guest(Machine *m, uint32_t addr, void *buf, size_t len)
+{
+    uint8_t *p = guest_ptr(m, addr, len);
+    if (p != NULL) {
+        memcpy(buf, p, len);
+        return true;
+    }
+    /* shared memory and anything else Unicorn maps as memory */
+    return uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK;
+}
+
+bool machine_write_guest(Machine *m, uint32_t addr, const void *buf, size_t len)
+{
+    uint8_t *p = guest_ptr(m, addr, len);
+    if (p != NULL) {
+        memcpy(p, buf, len);
+        return true;
+    }
+    return uc_mem_write(m->uc, addr, buf, len) == UC_ERR_OK;
+}
+
+static void ram_block_free(gpointer p)
+{
+    RamBlock *b = p;
+    if (b->host != NULL)
+        munmap(b->host, b->size);
+    g_array_free(b->aliases, TRUE);
+    g_free(b->name);
+    g_free(b);
+}
+
+static bool map_memory(Machine *m, GError **error)
+{
+    for (guint i = 0; i < m->board->memories->len; i++) {
+        BoardMemory *bm = g_ptr_array_index(m->board->memories, i);
+        RamBlock *b = g_new0(RamBlock, 1);
+        b->name = g_strdup(bm->name);
+        b->base = bm->base;
+        b->size = bm->size;
+        b->rom = bm->kind == BOARD_MEM_ROM;
+        b->aliases = g_array_copy(bm->aliases);
+        g_ptr_array_add(m->ram, b);
+        /* anonymous mappings are zero and only become resident when used */
+        b->host = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (b->host == MAP_FAILED) {
+            b->host = NULL;
+            g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_INTERNAL,
+                        "cannot allocate %u bytes for memory '%s'", b->size, b->name);
+            return false;
+        }
+        uint32_t perms = b->rom ? (UC_PROT_READ | UC_PROT_EXEC) : UC_PROT_ALL;
+        for (guint k = 0; k <= b->aliases->len; k++) {
+            uint32_t base = k == 0 ? b->base : g_array_index(b->aliases, uint32_t, k - 1);
+            uc_err err = uc_mem_map_ptr(m->uc, base, b->size, perms, b->host);
+            if (err != UC_ERR_OK) {
+                g_autofree char *what = g_strdup_printf("mapping memory '%s' at %#x", b->name, base);
+                set_uc_error(error, what, err);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* --- MMIO dispatch --------------------------------------------------- */
+
+static void mmio_bad_access(MappedDevice *d, uint64_t offset, unsigned size, bool is_write,
+                            MmioResult r)
+{
+    Machine *m = d->machine;
+    uint32_t addr = d->base + (uint32_t)offset;
+    if (r == MMIO_UNASSIGNED && !m->config.strict) {
+        log_trace(d->name, "%s of %u bytes at %#x (offset %#x) hits no register: %s",
+                  is_write ? "write" : "read", size, addr, (uint32_t)offset,
+                  is_write ? "ignored" : "reads as 0");
+        return;
+    }
+    /* A callback cannot raise a precise exception (UNICORN.md): the bus
+     * error is reported as an imprecise BusFault at the next block. */
+    log_guest_error(d->name, "bus error: %s of %u bytes at %#x", is_write ? "write" : "read",
+                    size, addr);
+    PendingFault *f = &m->cpu.fault;
+    if (m->cpu.stop == STOP_NONE && f->exc == 0) {
+        memset(f, 0, sizeof(*f));
+        f->exc = EXC_BUSFAULT;
+        f->cfsr = CFSR_IMPRECISERR;
+        f->addr = addr;
+        f->what = "imprecise bus error on a device access";
+        atomic_fetch_or_explicit(&m->cpu.attention, ATTN_EXCEPTION, memory_order_relaxed);
+    }
+}
+
+static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *opaque)
+{
+    MappedDevice *d = opaque;
+    uint32_t value = 0;
+    clock_set_insns(d->machine->clock, d->machine->cpu.insns);
+    MmioResult r = offset + size <= d->size ? d->cls->read(d->state, (uint32_t)offset, size, &value)
+                                            : MMIO_UNASSIGNED;
+    if (r != MMIO_OK) {
+        mmio_bad_access(d, offset, size, false, r);
+        value = 0;
+    }
+    return value;
+}
+
+static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
+                       void *opaque)
+{
+    MappedDevice *d = opaque;
+    clock_set_insns(d->machine->clock, d->machine->cpu.insns);
+    MmioResult r = offset + size <= d->size
+                       ? d->cls->write(d->state, (uint32_t)offset, (uint32_t)value, size)
+                       : MMIO_UNASSIGNED;
+    if (r != MMIO_OK)
+        mmio_bad_access(d, offset, size, true, r);
+}
+
+static void mapped_device_free(gpointer p)
+{
+    MappedDevice *d = p;
+    if (d->cls->destroy != NULL)
+        d->cls->destroy(d->state);
+    g_free(d->name);
+    g_free(d);
+}
+
+MappedDevice *machine_map_device(Machine *m, const char *name, const DeviceClass *cls,
+                                 void *state, uint32_t base, uint32_t size, GError **error)
+{
+    MappedDevice *d = g_new0(MappedDevice, 1);
+    d->machine = m;
+    d->name = g_strdup(name);
+    d->cls = cls;
+    d->state = state;
+    d->base = base;
+    d->size = size;
+    g_ptr_array_add(m->devices, d);
+    /* Unicorn maps MMIO in whole 1 KiB pages: map the pages, dispatch by
+     * offset, and treat offsets past the device's size as unassigned. */
+    uint64_t map_size = ((uint64_t)size + UC_PAGE - 1) & ~(uint64_t)(UC_PAGE - 1);
+    uc_err err = uc_mmio_map(m->uc, base, map_size, mmio_read, d, mmio_write, d);
+    if (err != UC_ERR_OK) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_BOARD,
+                    "%s: device '%s' at %#x (%u bytes) cannot be mapped: %s",
+                    m->board->path, name, base, size,
+                    err == UC_ERR_MAP ? "it overlaps memory or another device" : uc_strerror(err));
+        return NULL;
+    }
+    return d;
+}
+
+void machine_reset_devices(Machine *m)
+{
+    for (guint i = 0; i < m->devices->len; i++) {
+        MappedDevice *d = g_ptr_array_index(m->devices, i);
+        if (d->cls->reset != NULL)
+            d->cls->reset(d->state);
+    }
+}
+
+IrqLine machine_nvic_input(Machine *m, unsigned n)
+{
+    IrqOr *gate = g_ptr_array_index(m->owned_irq_or, n);
+    if (gate == NULL) {
+        gate = irq_or_new(nvic_irq_line(m->nvic, n));
+        m->owned_irq_or->pdata[n] = gate;
+    }
+    return irq_or_add_input(gate);
+}
+
+/* --- the firmware image -------------------------------------------- */
+
+static GArray *load_regions(Machine *m)
+{
+    GArray *regions = g_array_new(FALSE, FALSE, sizeof(LoadRegion));
+    for (guint i = 0; i < m->ram->len; i++) {
+        RamBlock *b = g_ptr_array_index(m->ram, i);
+        for (guint k = 0; k <= b->aliases->len; k++) {
+            LoadRegion r = { b->name, k == 0 ? b->base : g_array_index(b->aliases, uint32_t, k - 1),
+                             b->size };
+            g_array_append_val(regions, r);
+        }
+    }
+    return regions;
+}
+
+/* (Re)writes the image's segments into guest memory: at start and on
+ * SYSRESETREQ, as a debugger-less board would boot from its flash. */
+bool machine_load_image(Machine *m, GError **error)
+{
+    for (guint i = 0; i < m->image->segments->len; i++) {
+        ImageSegment *s = &g_array_index(m->image->segments, ImageSegment, i);
+        uint8_t *p = guest_ptr(m, s->addr, s->memsz);
+        if (p == NULL) {
+            g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_IMAGE,
+                        "%s: segment at %#x (%u bytes) does not fit the board's memory",
+                        m->image->path, s->addr, s->memsz);
+            return false;
+        }
+        memcpy(p, s->data, s->filesz);
+        memset(p + s->filesz, 0, s->memsz - s->filesz);
+    }
+    /* code changed behind Unicorn's back must be re-translated */
+    uc_ctl_flush_tb(m->uc);
+    return true;
+}
+
+/* --- semihosting environment ------------------------------------------ */
+
+static bool semihost_read(void *opaque, uint32_t addr, void *buf, size_t len)
+{
+    return machine_read_guest(opaque, addr, buf, len);
+}
+
+static bool semihost_write(void *opaque, uint32_t addr, const void *buf, size_t len)
+{
+    return machine_write_guest(opaque, addr, buf, len);
+}
+
+/* HEAPINFO: the heap is the largest RAM block above the image's highest
+ * segment in it; the stack sits at the top of the block the initial SP
+ * points into. Firmware with its own linker-script heap ignores this. */
+static void heap_info(Machine *m, SemihostEnv *env)
+{
+    uint32_t sp = 0;
+    machine_read_guest(m, 0, &sp, 4);
+    for (guint i = 0; i < m->ram->len; i++) {
+        RamBlock *b = g_ptr_array_index(m->ram, i);
+        if (b->rom || sp <= b->base || (uint64_t)sp > (uint64_t)b->base + b->size)
+            continue;
+        uint32_t heap_base = b->base;
+        for (guint k = 0; k < m->image->segments->len; k++) {
+            ImageSegment *s = &g_array_index(m->image->segments, ImageSegment, k);
+            uint64_t end = (uint64_t)s->addr + s->memsz;
+            if (s->addr >= b->base && end <= (uint64_t)b->base + b->size && end > heap_base)
+                heap_base = (uint32_t)((end + 7) & ~7ull);
+        }
+        env->heap_base = heap_base;
+        env->heap_limit = b->base + b->size / 2 > heap_base ? b->base + b->size / 2 : heap_base;
+        env->stack_base = sp;
+        env->stack_limit = env->heap_limit;
+        return;
+    }
+}
+
+static bool create_semihosting(Machine *m, GError **error)
+{
+    SemihostEnv env = {
+        .read_mem = semihost_read,
+        .write_mem = semihost_write,
+        .opaque = m,
+        .console = m->serial[0],
+        .clock = m->clock,
+        .cmdline = m->config.cmdline,
+        .root_dir = m->config.semihosting_root,
+    };
+    heap_info(m, &env);
+    m->semihost = semihost_new(&env);
+    return m->semihost != NULL;
+}
+
+/* --- construction -------------------------------------------------------- */
+
+static bool open_unicorn(Machine *m, GError **error)
+{
+    uc_err err = uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &m->uc);
+    if (err != UC_ERR_OK) {
+        set_uc_error(error, "starting Unicorn", err);
+        return false;
+    }
+    /* UC_MODE_MCLASS would give a Cortex-M33; the model must be set first
+     * (only the TCG buffer size may precede it), or the CPU silently
+     * stays a Cortex-A15 (UNICORN.md "Choosing the core"). */
+    uc_ctl_set_tcg_buffer_size(m->uc, TCG_BUFFER_SIZE);
+    err = uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M3);
+    if (err != UC_ERR_OK) {
+        set_uc_error(error, "selecting the Cortex-M3 core", err);
+        return false;
+    }
+    return true;
+}
+
+static void free_irq_or(gpointer p)
+{
+    if (p != NULL)
+        irq_or_free(p);
+}
+
+static void nvic_changed(void *opaque)
+{
+    Machine *m = opaque;
+    atomic_fetch_or_explicit(&m->cpu.attention, ATTN_EXCEPTION, memory_order_relaxed);
+}
+
+static void nvic_reset_requested(void *opaque)
+{
+    Machine *m = opaque;
+    m->cpu.reset_requested = true;
+    atomic_fetch_or_explicit(&m->cpu.attention, ATTN_STOP, memory_order_relaxed);
+}
+
+static bool load_firmware(Machine *m, GError **error)
+{
+    g_autoptr(GArray) regions = load_regions(m);
+    m->image = loader_load(m->config.firmware, m->config.has_load_addr, m->config.load_addr,
+                           (LoadRegion *)regions->data, regions->len, error);
+    return m->image != NULL && machine_load_image(m, error);
+}
+
+Machine *machine_new(const MachineConfig *config, GError **error)
+{
+    Machine *m = g_new0(Machine, 1);
+    m->config = *config;
+    m->ram = g_ptr_array_new_with_free_func(ram_block_free);
+    m->devices = g_ptr_array_new_with_free_func(mapped_device_free);
+    m->owned = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_init(&m->cpu.sleep_lock);
+    g_cond_init(&m->cpu.sleep_cond);
+
+    m->board = board_load(config->board, error);
+    if (m->board == NULL)
+        goto fail;
+    m->owned_irq_or = g_ptr_array_new_with_free_func(free_irq_or);
+    g_ptr_array_set_size(m->owned_irq_or, m->board->nvic_irqs);
+
+    if (!open_unicorn(m, error) || !map_memory(m, error))
+        goto fail;
+
+    m->clock = config->virtual_clock ? clock_new_virtual(m->board->cpu_hz)
+                                     : clock_new_host(m->board->cpu_hz);
+    m->io = iothread_new();
+    m->defer = defer_queue_new(machine_kick_cb, m);
+
+    m->nvic = nvic_new(m->board->nvic_irqs, m->board->nvic_prio_bits);
+    nvic_set_change_notify(m->nvic, nvic_changed, m);
+    nvic_set_reset_request(m->nvic, nvic_reset_requested, m);
+
+    if (!devices_create(m, error) || !load_firmware(m, error) ||
+        !create_semihosting(m, error) || !cpu_init(m, error) ||
+        !exception_reset_core(m, error))
+        goto fail;
+    return m;
+
+fail:
+    machine_free(m);
+    return NULL;
+}
+
+/* Console input is read on the I/O thread from the start; an input
+ * source that can wake the guest makes idle time follow the host clock
+ * (DESIGN.md §3). */
+static void start_io(Machine *m)
+{
+    for (int i = 0; i < MACHINE_MAX_SERIALS; i++) {
+        if (m->serial[i] == NULL)
+            continue;
+        chardev_attach(m->serial[i], iothread_context(m->io));
+        if (chardev_has_input(m->serial[i]))
+            m->external_events = true;
+    }
+}
+
+int machine_run(Machine *m)
+{
+    start_io(m);
+    return cpu_run(m);
+}
+
+void machine_free(Machine *m)
+{
+    if (m == NULL)
+        return;
+    /* the I/O thread goes first: nothing may call into devices after this */
+    iothread_free(m->io);
+    if (m->devices != NULL)
+        g_ptr_array_free(m->devices, TRUE);
+    if (m->owned_irq_or != NULL)
+        g_ptr_array_free(m->owned_irq_or, TRUE);
+    for (int i = 0; i < MACHINE_MAX_SERIALS; i++)
+        chardev_free(m->serial[i]);
+    semihost_free(m->semihost);
+    g_ptr_array_free(m->owned, TRUE);
+    nvic_free(m->nvic);
+    defer_queue_free(m->defer);
+    if (m->uc != NULL)
+        uc_close(m->uc);
+    g_ptr_array_free(m->ram, TRUE);
+    clock_free(m->clock);
+    if (m->image != NULL)
+        firmware_image_free(m->image);
+    board_free(m->board);
+    g_mutex_clear(&m->cpu.sleep_lock);
+    g_cond_clear(&m->cpu.sleep_cond);
+    g_free(m);
+}

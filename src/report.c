@@ -1,1 +1,56 @@
-/* placeholder: being written */
+/* The fatal-fault report on stderr: what happened, where (symbolised PC
+ * and LR), the stack pointers, xPSR, the fault status registers and the
+ * faulting address where known, and every core register. */
+#include "machine_internal.h"
+
+#include <stdio.h>
+
+static const char *exception_name(unsigned exc)
+{
+    static const char *names[16] = {
+        "Thread mode", "Reset", "NMI", "HardFault", "MemManage", "BusFault", "UsageFault",
+        "reserved", "reserved", "reserved", "reserved", "SVCall", "DebugMonitor", "reserved",
+        "PendSV", "SysTick",
+    };
+    return exc < 16 ? names[exc] : "IRQ";
+}
+
+static void print_location(Machine *m, const char *label, uint32_t addr)
+{
+    char sym[160];
+    firmware_image_describe(m->image, addr, sym, sizeof(sym));
+    fprintf(stderr, "  %-4s %#010x%s%s%s\n", label, addr, sym[0] ? " <" : "", sym,
+            sym[0] ? ">" : "");
+}
+
+void report_fatal(Machine *m, const char *headline)
+{
+    uc_engine *uc = m->uc;
+    const PendingFault *f = &m->cpu.fault;
+    const ScbRegs *scb = nvic_scb(m->nvic);
+    uint32_t pc = f->exc != 0 ? f->pc : reg_get(uc, UC_ARM_REG_PC);
+    uint32_t xpsr = reg_get(uc, UC_ARM_REG_XPSR);
+    unsigned ipsr = xpsr & 0x1FF;
+
+    fprintf(stderr, "minivm: guest %s\n", headline);
+    if (f->exc != 0)
+        fprintf(stderr, "  fault: %s (%s)%s", f->what, exception_name(f->exc),
+                f->has_addr ? "" : "\n");
+    if (f->exc != 0 && f->has_addr)
+        fprintf(stderr, ", address %#010x\n", f->addr);
+    print_location(m, "pc", pc);
+    print_location(m, "lr", reg_get(uc, UC_ARM_REG_LR));
+    fprintf(stderr, "  sp   %#010x  (msp %#010x, psp %#010x, control %#x)\n",
+            reg_get(uc, UC_ARM_REG_SP), reg_get(uc, UC_ARM_REG_MSP), reg_get(uc, UC_ARM_REG_PSP),
+            reg_get(uc, UC_ARM_REG_CONTROL));
+    fprintf(stderr, "  xpsr %#010x  (%s%s%u)\n", xpsr, exception_name(ipsr),
+            ipsr >= 16 ? " " : ", exception ", ipsr >= 16 ? ipsr - 16 : ipsr);
+    fprintf(stderr, "  cfsr %#010x  hfsr %#010x  bfar %#010x  mmfar %#010x\n", scb->cfsr,
+            scb->hfsr, scb->bfar, scb->mmfar);
+    for (int i = 0; i < 13; i++) {
+        fprintf(stderr, "%sr%-2d %#010x", i % 4 == 0 ? "  " : "  ", i,
+                reg_get(uc, UC_ARM_REG_R0 + i));
+        if (i % 4 == 3 || i == 12)
+            fputc('\n', stderr);
+    }
+}
