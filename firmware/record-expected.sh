@@ -5,7 +5,8 @@
 # NAME is a program's ELF name (svc, hello-lm3s6965evb, ...). The machine is
 # lm3s6965evb for names ending in -lm3s6965evb, else mps2-an385; the output
 # goes to firmware/<dir>/expected[-<board>].txt; firmware/<dir>/input.txt,
-# if present, is fed to the console UART. Prints QEMU's exit status.
+# if present, is fed to the console UART. Builds the ELF first; prints
+# QEMU's exit status.
 set -u
 build=$1
 shift
@@ -16,6 +17,7 @@ for name in "$@"; do
     *-mps2-an385) machine=mps2-an385 dir=${name%-mps2-an385} out=expected-mps2-an385.txt ;;
     *) machine=mps2-an385 dir=$name out=expected.txt ;;
     esac
+    ninja -C "$build" "firmware/$name.elf" >/dev/null || { echo "$name: build failed"; continue; }
     input=/dev/null
     [ -f "$here/$dir/input.txt" ] && input=$here/$dir/input.txt
     timeout 10 qemu-system-arm -M "$machine" -nographic -semihosting \

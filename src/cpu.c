@@ -269,7 +269,8 @@ static void handle_svc(Machine *m)
         return;
     }
     /* an SVC that cannot be taken at once escalates (B1.5.6) */
-    PendingFault f = { .exc = EXC_HARDFAULT, .pc = pc - 2, .what = "SVC with too low a priority" };
+    nvic_scb(m->nvic)->hfsr |= HFSR_FORCED;
+    PendingFault f = { .exc = EXC_HARDFAULT, .pc = pc, .what = "SVC with too low a priority" };
     if (!exception_take_fault(m, &f))
         uc_emu_stop(m->uc);
 }
@@ -514,6 +515,7 @@ bool cpu_init(Machine *m, GError **error)
                     uc_strerror(err));
         return false;
     }
+    m->cpu.redirect_at = UINT64_MAX;
     for (int i = 0; i < ICOUNT_CACHE_SIZE; i++)
         m->cpu.icache[i].addr = 1; /* odd: never a block address */
     clock_set_deadline_notify(m->clock, deadline_changed, m);
@@ -650,7 +652,6 @@ int cpu_run(Machine *m)
         arm_host_timer(m, host_timer);
 
         uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
-        m->cpu.redirected = false;
         uc_err err = uc_emu_start(m->uc, pc | 1, UNTIL_NEVER, 0, 0);
         if (m->cpu.stop != STOP_NONE)
             continue;
@@ -659,7 +660,10 @@ int cpu_run(Machine *m)
             continue;
         }
         pc = reg_get(m->uc, UC_ARM_REG_PC);
-        bool sleep = m->cpu.sleep_on_exit || (!m->cpu.redirected && stopped_at_wfi(m, pc));
+        /* Unicorn also returns when a hook redirected PC before any block
+         * ran; only a WFI that executed means sleep */
+        bool redirected = m->cpu.redirect_at == m->cpu.insns;
+        bool sleep = m->cpu.sleep_on_exit || (!redirected && stopped_at_wfi(m, pc));
         m->cpu.sleep_on_exit = false;
         if (sleep) {
             if (!sleep_until_wakeup(m) && m->cpu.stop == STOP_NONE)

@@ -112,7 +112,7 @@ bool exception_enter(Machine *m, unsigned exc, uint32_t return_addr)
                                : on_psp     ? EXC_RETURN_THREAD_PSP
                                             : EXC_RETURN_THREAD_MSP);
     nvic_acknowledge(m->nvic, exc);
-    m->cpu.redirected = true;
+    m->cpu.redirect_at = m->cpu.insns;
     log_trace("cpu", "exception %u taken, return address %#x, handler %#x", exc, return_addr,
               handler);
     if (!(handler & 1)) {
@@ -194,7 +194,7 @@ bool exception_return(Machine *m, uint32_t exc_return)
     } else {
         write_xpsr(uc, new_xpsr);
     }
-    m->cpu.redirected = true;
+    m->cpu.redirect_at = m->cpu.insns;
     log_trace("cpu", "exception %u returned to %#x", exc, frame[6]);
 
     uint32_t ret = frame[6];

@@ -4,18 +4,18 @@
 
 struct IrqOr {
     IrqLine out;
-    GArray *inputs; /* bool, one per input: its level */
-    unsigned high;  /* inputs now high */
+    bool *inputs; /* each input's level */
+    unsigned ninputs;
+    unsigned high; /* inputs now high */
 };
 
 static void irq_or_input(void *opaque, int n, bool level)
 {
     IrqOr *g = opaque;
-    g_assert(n >= 0 && (guint)n < g->inputs->len);
-    bool *input = &g_array_index(g->inputs, bool, n);
-    if (*input == level)
+    g_assert(n >= 0 && (unsigned)n < g->ninputs);
+    if (g->inputs[n] == level)
         return;
-    *input = level;
+    g->inputs[n] = level;
     if (level)
         g->high++;
     else
@@ -29,15 +29,14 @@ IrqOr *irq_or_new(IrqLine out)
 {
     IrqOr *g = g_new0(IrqOr, 1);
     g->out = out;
-    g->inputs = g_array_new(FALSE, TRUE, sizeof(bool));
     return g;
 }
 
 IrqLine irq_or_add_input(IrqOr *g)
 {
-    bool low = false;
-    g_array_append_val(g->inputs, low);
-    return (IrqLine){ irq_or_input, g, (int)g->inputs->len - 1 };
+    g->inputs = g_renew(bool, g->inputs, g->ninputs + 1);
+    g->inputs[g->ninputs] = false;
+    return (IrqLine){ irq_or_input, g, (int)g->ninputs++ };
 }
 
 bool irq_or_level(const IrqOr *g) { return g->high > 0; }
@@ -46,6 +45,6 @@ void irq_or_free(IrqOr *g)
 {
     if (g == NULL)
         return;
-    g_array_free(g->inputs, TRUE);
+    g_free(g->inputs);
     g_free(g);
 }

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <inttypes.h>
 #include <libelf.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -248,11 +249,6 @@ static bool range_in_file(const ElfFile *ef, uint64_t offset, uint64_t len)
 
 static bool check_ident(const ElfFile *ef, GError **error)
 {
-    if (ef->size < EI_NIDENT) {
-        set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path,
-                  "truncated ELF header (%zu bytes)", ef->size);
-        return false;
-    }
     /* libelf only accepts a known class, data encoding and version. */
     if (elf_kind(ef->elf) != ELF_K_ELF) {
         set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path,
@@ -316,11 +312,6 @@ static bool check_type(const ElfFile *ef, unsigned type, GError **error)
 
 static const Elf32_Ehdr *check_ehdr(const ElfFile *ef, GError **error)
 {
-    if (ef->size < sizeof(Elf32_Ehdr)) {
-        set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path,
-                  "truncated ELF header (%zu of %zu bytes)", ef->size, sizeof(Elf32_Ehdr));
-        return NULL;
-    }
     const Elf32_Ehdr *eh = elf32_getehdr(ef->elf);
     if (!eh) {
         set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path, "corrupt ELF header (%s)",
@@ -355,15 +346,39 @@ static bool check_table(const ElfFile *ef, const char *what, uint32_t offset, si
     return true;
 }
 
+static bool read_section0(const ElfFile *ef, GElf_Shdr *sh, GError **error)
+{
+    Elf_Scn *scn = elf_getscn(ef->elf, 0);
+    if (!scn || !gelf_getshdr(scn, sh)) {
+        set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path,
+                  "truncated or corrupt section header 0 (%s)", elf_errmsg(-1));
+        return false;
+    }
+    return true;
+}
+
+/* The header counts as the file declares them. libelf's elf_getphdrnum and
+ * elf_getshdrnum quietly shrink a table that runs past the end of the file
+ * (to what fits, or to nothing), which would load a truncated file as if
+ * it were complete; counts beyond the 16-bit fields live in section 0. */
+static bool declared_counts(const ElfFile *ef, const Elf32_Ehdr *eh, size_t *phnum,
+                            size_t *shnum, GError **error)
+{
+    GElf_Shdr sh0 = {0};
+    bool extended = eh->e_phnum == PN_XNUM || (eh->e_shnum == 0 && eh->e_shoff != 0);
+    if (extended && !read_section0(ef, &sh0, error))
+        return false;
+    *phnum = eh->e_phnum == PN_XNUM ? sh0.sh_info : eh->e_phnum;
+    *shnum = eh->e_shnum == 0 && eh->e_shoff != 0 ? sh0.sh_size : eh->e_shnum;
+    return true;
+}
+
 static bool check_tables(const ElfFile *ef, const Elf32_Ehdr *eh, size_t *phnum,
                          GError **error)
 {
     size_t shnum;
-    if (elf_getphdrnum(ef->elf, phnum) != 0 || elf_getshdrnum(ef->elf, &shnum) != 0) {
-        set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path,
-                  "corrupt program or section header count (%s)", elf_errmsg(-1));
+    if (!declared_counts(ef, eh, phnum, &shnum, error))
         return false;
-    }
     if (*phnum == 0) {
         set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path,
                   "no program headers, so no loadable (PT_LOAD) segments");
@@ -380,8 +395,22 @@ static bool check_tables(const ElfFile *ef, const Elf32_Ehdr *eh, size_t *phnum,
 
 /* ---- ELF: segments ---- */
 
-static bool check_segment(const ElfFile *ef, size_t index, const GElf_Phdr *ph,
-                          GError **error)
+/* Any segment's bytes, loaded or not, must be in the file: if they are not,
+ * the file was cut short. */
+static bool check_segment_in_file(const ElfFile *ef, size_t index, const GElf_Phdr *ph,
+                                  GError **error)
+{
+    if (range_in_file(ef, ph->p_offset, ph->p_filesz))
+        return true;
+    set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path,
+              "truncated: segment %zu data (0x%" PRIx64 " bytes at offset 0x%" PRIx64
+              ") extends beyond the end of the file (%zu bytes)",
+              index, (uint64_t)ph->p_filesz, (uint64_t)ph->p_offset, ef->size);
+    return false;
+}
+
+static bool check_load_segment(const ElfFile *ef, size_t index, const GElf_Phdr *ph,
+                               GError **error)
 {
     if (ph->p_filesz > ph->p_memsz) {
         set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path,
@@ -391,13 +420,6 @@ static bool check_segment(const ElfFile *ef, size_t index, const GElf_Phdr *ph,
     }
     if (ph->p_memsz == 0)
         return true;
-    if (!range_in_file(ef, ph->p_offset, ph->p_filesz)) {
-        set_error(error, MINIVM_EXIT_BAD_IMAGE, ef->path,
-                  "truncated: segment %zu data (0x%" PRIx64 " bytes at offset 0x%" PRIx64
-                  ") extends beyond the end of the file (%zu bytes)",
-                  index, (uint64_t)ph->p_filesz, (uint64_t)ph->p_offset, ef->size);
-        return false;
-    }
     g_autofree char *what = g_strdup_printf("segment %zu", index);
     return check_placement(ef->path, what, (uint32_t)ph->p_paddr, (uint32_t)ph->p_memsz,
                            ef->regions, ef->n_regions, error);
@@ -438,9 +460,11 @@ static bool load_segments(const ElfFile *ef, size_t phnum, GArray *segments, GEr
                       "corrupt program header %zu (%s)", i, elf_errmsg(-1));
             return false;
         }
+        if (!check_segment_in_file(ef, i, &ph, error))
+            return false;
         if (ph.p_type != PT_LOAD)
             continue;
-        if (!check_segment(ef, i, &ph, error))
+        if (!check_load_segment(ef, i, &ph, error))
             return false;
         if (ph.p_memsz > 0 && !append_segment(ef, i, &ph, segments, error))
             return false;
@@ -546,7 +570,12 @@ static bool load_symbols(const ElfFile *ef, GArray *symbols, GError **error)
         if (sh.sh_type == SHT_SYMTAB && !read_symtab(ef, scn, &sh, symbols, error))
             return false;
     }
-    g_array_sort(symbols, symbol_compare);
+    /* qsort, not g_array_sort: the static libunicorn.a brings its own
+     * GArray (g_array_new and friends, without g_array_sort) that our
+     * binaries link instead of GLib's, so the arrays here are only ever
+     * touched by functions both copies define. */
+    if (symbols->len > 1)
+        qsort(symbols->data, symbols->len, sizeof(ImageSymbol), symbol_compare);
     return true;
 }
 
@@ -572,6 +601,12 @@ static FirmwareImage *load_elf_data(const char *path, char *data, size_t size,
 {
     if (!has_elf_magic(data, size)) {
         set_not_elf_error(path, error);
+        return NULL;
+    }
+    /* libelf refuses a short header with a vaguer message. */
+    if (size < sizeof(Elf32_Ehdr)) {
+        set_error(error, MINIVM_EXIT_BAD_IMAGE, path, "truncated ELF header (%zu of %zu bytes)",
+                  size, sizeof(Elf32_Ehdr));
         return NULL;
     }
     ensure_libelf();
@@ -633,14 +668,10 @@ static bool symbol_contains(const ImageSymbol *s, uint32_t addr)
 /* The innermost symbol containing addr: the nearest start at or below it
  * that reaches it. Symbols may nest or alias, so a miss on the nearest one
  * walks further back; lookups are for reports, not the hot path. */
-const ImageSymbol *firmware_image_symbol_at(const FirmwareImage *image, uint32_t addr,
+static const ImageSymbol *symbol_containing(const GArray *syms, uint32_t addr,
                                             uint32_t *offset)
 {
-    if (!image || !image->symbols)
-        return NULL;
-    const GArray *syms = image->symbols;
     const ImageSymbol *s = (const ImageSymbol *)(const void *)syms->data;
-    addr &= ~1u;
     guint lo = 0, hi = syms->len;
     while (lo < hi) {
         guint mid = lo + (hi - lo) / 2;
@@ -660,6 +691,20 @@ const ImageSymbol *firmware_image_symbol_at(const FirmwareImage *image, uint32_t
         return &s[i];
     }
     return NULL;
+}
+
+/* Code addresses come with the Thumb bit set (LR, vector entries), so it
+ * is cleared first; only if that finds nothing is an odd address taken as
+ * it is, for a byte-sized object at an odd address. */
+const ImageSymbol *firmware_image_symbol_at(const FirmwareImage *image, uint32_t addr,
+                                            uint32_t *offset)
+{
+    if (!image || !image->symbols)
+        return NULL;
+    const ImageSymbol *s = symbol_containing(image->symbols, addr & ~1u, offset);
+    if (!s && (addr & 1))
+        s = symbol_containing(image->symbols, addr, offset);
+    return s;
 }
 
 bool firmware_image_lookup(const FirmwareImage *image, const char *name, uint32_t *addr)

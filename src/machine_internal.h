@@ -73,7 +73,7 @@ typedef struct CpuState {
     atomic_bool timed_out;
     bool reset_requested;
     bool event_register;     /* WFE/SEV */
-    bool redirected;         /* a hook wrote PC (exception entry/return) */
+    uint64_t redirect_at;    /* insns when a hook last wrote PC (entry/return) */
     bool sleep_on_exit;      /* SCR.SLEEPONEXIT: sleep after this return */
     uint64_t idle_warps;     /* consecutive idle skips without a wake-up */
     GMutex sleep_lock;

@@ -347,47 +347,59 @@ static uint32_t read_to_guest(Semihost *sh, Handle *h, uint32_t addr, uint32_t l
 
 /* ---- the root directory jail ---- */
 
-/* Appends the components of path to parts, resolving "." and ".."
- * lexically; EACCES if ".." climbs above the start. Lexical resolution is
- * exact here because opening never follows a symlink. */
-static int normalise_into(GPtrArray *parts, const char *path)
+/* Splits path into components, resolving "." and ".." lexically: the kept
+ * components end up in (*comps)[0..*n), the rest of the vector only awaits
+ * g_strfreev(). EACCES if ".." climbs above the start. Lexical resolution
+ * is exact here because opening never follows a symlink.
+ * (No GPtrArray: the static libunicorn.a carries its own partial copy of
+ * GLib's array code, and mixing the two corrupts the arrays.) */
+static int split_path(const char *path, char ***comps, guint *n)
 {
-    g_auto(GStrv) comps = g_strsplit(path, "/", -1);
-    for (char **c = comps; *c; c++) {
-        if (**c == '\0' || strcmp(*c, ".") == 0)
+    char **c = g_strsplit(path, "/", -1);
+    guint kept = 0;
+    for (guint i = 0; c[i]; i++) {
+        if (c[i][0] == '\0' || strcmp(c[i], ".") == 0)
             continue;
-        if (strcmp(*c, "..") != 0) {
-            g_ptr_array_add(parts, g_strdup(*c));
-        } else if (parts->len == 0) {
-            return EACCES;
-        } else {
-            g_ptr_array_remove_index(parts, parts->len - 1);
+        if (strcmp(c[i], "..") == 0) {
+            if (kept == 0) {
+                g_strfreev(c);
+                return EACCES;
+            }
+            kept--;
+            continue;
         }
+        char *keep = c[i]; /* swap, so every string stays in c to be freed */
+        c[i] = c[kept];
+        c[kept++] = keep;
     }
+    *comps = c;
+    *n = kept;
     return 0;
 }
 
-static char *join_parts(GPtrArray *parts, guint from)
+/* Number of leading components of parts that spell the directory dir, or
+ * -1 if they do not. */
+static int prefix_len(char **parts, guint n, const char *dir)
 {
-    if (from >= parts->len)
-        return g_strdup(".");
-    GString *s = g_string_new(NULL);
-    for (guint i = from; i < parts->len; i++)
-        g_string_append_printf(s, "%s%s", i > from ? "/" : "", (char *)g_ptr_array_index(parts, i));
-    return g_string_free(s, FALSE);
-}
-
-/* Number of leading components of parts that spell dir, or -1. */
-static int prefix_len(GPtrArray *parts, const char *dir)
-{
-    g_autoptr(GPtrArray) d = g_ptr_array_new_with_free_func(g_free);
-    if (!dir || normalise_into(d, dir) != 0 || d->len > parts->len)
+    g_auto(GStrv) d = NULL;
+    guint dn;
+    if (!dir || split_path(dir, &d, &dn) != 0 || dn > n)
         return -1;
-    for (guint i = 0; i < d->len; i++) {
-        if (strcmp(g_ptr_array_index(d, i), g_ptr_array_index(parts, i)) != 0)
+    for (guint i = 0; i < dn; i++) {
+        if (strcmp(d[i], parts[i]) != 0)
             return -1;
     }
-    return (int)d->len;
+    return (int)dn;
+}
+
+static char *join_parts(char **parts, guint from, guint n)
+{
+    if (from >= n)
+        return g_strdup(".");
+    GString *s = g_string_new(parts[from]);
+    for (guint i = from + 1; i < n; i++)
+        g_string_append_printf(s, "/%s", parts[i]);
+    return g_string_free(s, FALSE);
 }
 
 /* Turns a guest path into a normalised path relative to the root ("." for
@@ -395,19 +407,22 @@ static int prefix_len(GPtrArray *parts, const char *dir)
  * absolute one is accepted only if it names a place inside the root. */
 static int jail_relpath(const Semihost *sh, const char *path, char **out)
 {
-    g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func(g_free);
-    int err = normalise_into(parts, path);
+    g_auto(GStrv) parts = NULL;
+    guint n;
+    int err = split_path(path, &parts, &n);
     if (err)
         return err;
     int skip = 0;
     if (path[0] == '/') {
-        skip = prefix_len(parts, sh->root_real);
-        if (skip < 0)
-            skip = prefix_len(parts, sh->root_dir);
+        /* The root as given may be reached through a symlink (/tmp ->
+         * /private/tmp); a relative one says nothing about "/...". */
+        skip = prefix_len(parts, n, sh->root_real);
+        if (skip < 0 && g_path_is_absolute(sh->root_dir))
+            skip = prefix_len(parts, n, sh->root_dir);
         if (skip < 0)
             return EACCES;
     }
-    *out = join_parts(parts, (guint)skip);
+    *out = join_parts(parts, (guint)skip, n);
     return 0;
 }
 
@@ -524,7 +539,7 @@ static uint32_t op_write0(Semihost *sh, uint32_t param)
     /* Measure first so an unterminated string prints nothing, as in QEMU;
      * the scan stops at unmapped memory or the end of the address space. */
     uint32_t len;
-    if (guest_strlen(sh, param, (UINT64_C(1) << 32) - param, &len) != 0)
+    if (guest_strlen(sh, param, ADDR_SPACE_END - param, &len) != 0)
         return fault(sh, "SYS_WRITE0 (unterminated string)", param);
     Handle out = { .kind = HANDLE_STDOUT };
     if (write_from_guest(sh, &out, param, len) < len)

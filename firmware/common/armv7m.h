@@ -211,6 +211,21 @@ static inline void NVIC_SetPriority(int irq, unsigned prio)
         NVIC->IP[irq] = v;
 }
 
+/* Sleeps in WFI until cond holds, with no lost wake-up: cond is tested
+ * with PRIMASK set, so an interrupt that makes it true between the test and
+ * the WFI stays pending and ends the WFI (B1.5.19: WFI wakes on a pending
+ * interrupt even when PRIMASK masks it), then is taken at CPSIE. */
+#define WFI_UNTIL(cond)                                                             \
+    do {                                                                            \
+        __disable_irq();                                                            \
+        while (!(cond)) {                                                           \
+            __WFI();                                                                \
+            __enable_irq();                                                         \
+            __disable_irq();                                                        \
+        }                                                                           \
+        __enable_irq();                                                             \
+    } while (0)
+
 /* BASEPRI value that masks priorities prio..7 */
 #define BASEPRI_FOR(prio) ((uint32_t)(prio) << (8 - NVIC_PRIO_BITS))
 

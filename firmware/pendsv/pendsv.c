@@ -18,6 +18,7 @@ static volatile int mid_from_pendsv;
 void PendSV_Handler(void)
 {
     trace('P');
+    con_puts("  PendSV runs\n");
     pendsv_runs++;
     if (mid_from_pendsv) {
         mid_from_pendsv = 0;
@@ -33,6 +34,7 @@ void PendSV_Handler(void)
 void SysTick_Handler(void)
 {
     trace('S');
+    con_puts("  SysTick runs\n");
 }
 
 IRQ_HANDLER(IRQ_MID)

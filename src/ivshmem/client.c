@@ -521,14 +521,13 @@ static GSocket *client_socket_connect(const char *path, unsigned timeout_ms, GEr
                     "ivshmem socket path %s is too long for a UNIX socket", path);
         return NULL;
     }
-    g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
-                                           G_SOCKET_PROTOCOL_DEFAULT, errp);
-    if (sock == NULL)
-        return NULL;
-    g_socket_set_timeout(sock, (timeout_ms + 999) / 1000);
-    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
     g_autoptr(GError) err = NULL;
-    if (!g_socket_connect(sock, addr, NULL, &err)) {
+    g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_DEFAULT, &err);
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+    if (sock != NULL)
+        g_socket_set_timeout(sock, (timeout_ms + 999) / 1000);
+    if (sock == NULL || !g_socket_connect(sock, addr, NULL, &err)) {
         g_set_error(errp, MINIVM_ERROR, MINIVM_EXIT_UNAVAILABLE,
                     "no ivshmem server answers at %s (%s); start one with "
                     "`minivm-ivshmem-server -S %s` or `minivm --ivshmem-serve %s`",

@@ -415,13 +415,11 @@ static bool server_clear_path(const char *path, GError **errp)
                     path);
         return false;
     }
-    g_autoptr(GSocket) probe = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_DEFAULT, errp);
-    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
     g_autoptr(GError) err = NULL;
-    if (probe == NULL)
-        return false;
-    if (g_socket_connect(probe, addr, NULL, &err)) {
+    g_autoptr(GSocket) probe = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_DEFAULT, &err);
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+    if (probe != NULL && g_socket_connect(probe, addr, NULL, &err)) {
         g_set_error(errp, MINIVM_ERROR, MINIVM_EXIT_UNAVAILABLE,
                     "a server is already listening on %s; stop it or choose another "
                     "socket path", path);
@@ -436,6 +434,7 @@ static bool server_clear_path(const char *path, GError **errp)
     return g_unlink(path) == 0 || errno == ENOENT;
 }
 
+/* Errors here are wrapped by server_listen(), which names the path. */
 static bool server_bind(IvshmemServer *s, unsigned mode, GError **errp)
 {
     g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(s->socket_path);
@@ -444,28 +443,32 @@ static bool server_bind(IvshmemServer *s, unsigned mode, GError **errp)
     /* Before listen(): nobody can connect while the mode is still wrong. */
     GStatBuf st;
     if (g_chmod(s->socket_path, mode) != 0 || g_stat(s->socket_path, &st) != 0) {
-        g_set_error(errp, MINIVM_ERROR, MINIVM_EXIT_UNAVAILABLE, "cannot set the mode of %s: %s",
-                    s->socket_path, g_strerror(errno));
+        g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(errno), "cannot set its mode: %s",
+                    g_strerror(errno));
         g_unlink(s->socket_path);
         return false;
     }
     s->sock_dev = st.st_dev;
     s->sock_ino = st.st_ino;
+    g_socket_set_listen_backlog(s->listener, LISTEN_BACKLOG);
+    if (!g_socket_listen(s->listener, errp)) {
+        g_unlink(s->socket_path);
+        return false;
+    }
     return true;
 }
 
 static bool server_listen(IvshmemServer *s, unsigned mode, GError **errp)
 {
+    g_autoptr(GError) err = NULL;
     s->listener = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
-                               G_SOCKET_PROTOCOL_DEFAULT, errp);
-    if (s->listener == NULL || !server_bind(s, mode, errp))
-        return false;
-    g_socket_set_listen_backlog(s->listener, LISTEN_BACKLOG);
-    g_socket_set_blocking(s->listener, FALSE);
-    if (!g_socket_listen(s->listener, errp)) {
-        g_unlink(s->socket_path);
+                               G_SOCKET_PROTOCOL_DEFAULT, &err);
+    if (s->listener == NULL || !server_bind(s, mode, &err)) {
+        g_set_error(errp, MINIVM_ERROR, MINIVM_EXIT_UNAVAILABLE, "cannot listen on %s: %s",
+                    s->socket_path, err->message);
         return false;
     }
+    g_socket_set_blocking(s->listener, FALSE);
     s->listen_source = g_socket_create_source(s->listener, G_IO_IN, NULL);
     g_source_set_callback(s->listen_source, G_SOURCE_FUNC(server_accept_cb), s, NULL);
     g_source_attach(s->listen_source, s->context);

@@ -94,6 +94,9 @@ void nvic_set_reset_request(Nvic *nvic, void (*fn)(void *opaque), void *opaque);
  * system exception on each rising edge. */
 IrqLine nvic_irq_line(Nvic *nvic, unsigned irq);
 IrqLine nvic_exception_line(Nvic *nvic, unsigned exc);
+/* Current level of external line irq (false for irq >= num_irqs): a
+ * write to ICPR cannot clear an asserted line that is not active. */
+bool nvic_irq_level(const Nvic *nvic, unsigned irq);
 
 /* Per-exception state. exc is an exception number (1..max). */
 void nvic_set_pending(Nvic *nvic, unsigned exc);
@@ -101,9 +104,13 @@ void nvic_clear_pending(Nvic *nvic, unsigned exc);
 bool nvic_is_pending(const Nvic *nvic, unsigned exc);
 bool nvic_is_active(const Nvic *nvic, unsigned exc);
 /* External IRQs: NVIC ISER; MemManage/BusFault/UsageFault: SHCSR enables;
- * others always enabled. */
+ * DebugMonitor: DEMCR.MON_EN (the SCS sets it); others always enabled
+ * (nvic_set_enabled ignores them). */
 bool nvic_is_enabled(const Nvic *nvic, unsigned exc);
 void nvic_set_enabled(Nvic *nvic, unsigned exc, bool enabled);
+/* Raw write of an active bit, as SHCSR allows (B3.2.13); no entry or
+ * return side effects, VECTACTIVE unchanged. */
+void nvic_set_active(Nvic *nvic, unsigned exc, bool active);
 /* Raw 8-bit priority register value (masked to implemented bits), or the
  * fixed -3/-2/-1 for Reset/NMI/HardFault. */
 int nvic_get_priority(const Nvic *nvic, unsigned exc);
@@ -143,7 +150,10 @@ unsigned nvic_vectactive(const Nvic *nvic);
  * is disabled in SHCSR or cannot preempt, it escalates to HardFault and
  * HFSR.FORCED is set. Returns 0 for lockup (HardFault itself cannot be
  * taken: already in HardFault or NMI, or FAULTMASK set). Also used for
- * HardFault (3) directly. Pends the returned exception. */
+ * HardFault (3) directly (no FORCED), and for the other synchronous
+ * exceptions SVCall (11) and DebugMonitor (12), which escalate the same
+ * way (an SVC executed with PRIMASK set is a forced HardFault). Pends the
+ * returned exception. */
 unsigned nvic_route_fault(Nvic *nvic, unsigned fault, NvicMasks masks);
 
 /* SCB registers the core and the SCS device share. */

@@ -3,16 +3,30 @@
  * structures, so that big-endian files are real big-endian files. */
 #include "test_loader_elf.h"
 
+#include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
+/* The file being written, growing as fields are added. */
 typedef struct Out {
-    GByteArray *bytes;
+    uint8_t *data;
+    size_t len, cap;
     bool msb;
 } Out;
 
+static void put_bytes(Out *o, const void *bytes, size_t n)
+{
+    if (o->len + n > o->cap) {
+        o->cap = MAX(2 * o->cap, o->len + n);
+        o->data = g_realloc(o->data, o->cap);
+    }
+    memcpy(o->data + o->len, bytes, n);
+    o->len += n;
+}
+
 static void put8(Out *o, uint8_t v)
 {
-    g_byte_array_append(o->bytes, &v, 1);
+    put_bytes(o, &v, 1);
 }
 
 static void put16(Out *o, uint16_t v)
@@ -22,7 +36,7 @@ static void put16(Out *o, uint16_t v)
         b[0] = (uint8_t)(v >> 8);
         b[1] = (uint8_t)v;
     }
-    g_byte_array_append(o->bytes, b, 2);
+    put_bytes(o, b, 2);
 }
 
 static void put32(Out *o, uint32_t v)
@@ -39,14 +53,30 @@ static void put64(Out *o, uint64_t v)
 
 static void pad_to(Out *o, size_t offset)
 {
-    g_assert(o->bytes->len <= offset);
-    while (o->bytes->len < offset)
+    g_assert(o->len <= offset);
+    while (o->len < offset)
         put8(o, 0);
 }
 
 static size_t align4(size_t n)
 {
     return (n + 3) & ~(size_t)3;
+}
+
+TestBytes *test_bytes_copy(const TestBytes *bytes)
+{
+    TestBytes *copy = g_new(TestBytes, 1);
+    copy->data = g_malloc(bytes->len);
+    memcpy(copy->data, bytes->data, bytes->len);
+    copy->len = bytes->len;
+    return copy;
+}
+
+void test_bytes_free(TestBytes *bytes)
+{
+    if (bytes)
+        g_free(bytes->data);
+    g_free(bytes);
 }
 
 uint8_t test_elf_pattern(size_t segment, size_t k)
@@ -105,29 +135,28 @@ void test_elf_init(TestElf *elf)
 
 /* String tables and symbol name offsets. */
 typedef struct Strings {
-    GByteArray *strtab;
-    GByteArray *shstrtab;
+    Out strtab;
+    Out shstrtab;
     uint32_t sym_name[TEST_ELF_MAX_SYMBOLS];
     uint32_t sec_name[5];
 } Strings;
 
-static uint32_t add_string(GByteArray *tab, const char *s)
+static uint32_t add_string(Out *tab, const char *s)
 {
-    uint32_t at = tab->len;
-    g_byte_array_append(tab, (const guint8 *)s, (guint)strlen(s) + 1);
+    uint32_t at = (uint32_t)tab->len;
+    put_bytes(tab, s, strlen(s) + 1);
     return at;
 }
 
 static void build_strings(const TestElf *elf, Strings *st)
 {
-    st->strtab = g_byte_array_new();
-    st->shstrtab = g_byte_array_new();
-    add_string(st->strtab, "");
+    *st = (Strings){0};
+    add_string(&st->strtab, "");
     for (size_t i = 0; i < elf->n_symbols; i++)
-        st->sym_name[i] = elf->symbols[i].name[0] ? add_string(st->strtab, elf->symbols[i].name) : 0;
+        st->sym_name[i] = elf->symbols[i].name[0] ? add_string(&st->strtab, elf->symbols[i].name) : 0;
     const char *sections[5] = {"", ".text", ".symtab", ".strtab", ".shstrtab"};
     for (int i = 0; i < 5; i++)
-        st->sec_name[i] = add_string(st->shstrtab, sections[i]);
+        st->sec_name[i] = add_string(&st->shstrtab, sections[i]);
 }
 
 enum { N_SECTIONS = 5, SYM_SIZE = 16, SHDR_SIZE = 40 };
@@ -150,7 +179,7 @@ static void compute_layout(const TestElf *elf, const Strings *st, TestElfLayout 
     if (elf->with_sections) {
         off = align4(off);
         l->symtab_offset = off;
-        off += SYM_SIZE * (elf->n_symbols + 1) + st->strtab->len + st->shstrtab->len;
+        off += SYM_SIZE * (elf->n_symbols + 1) + st->strtab.len + st->shstrtab.len;
         off = align4(off);
         l->shoff = off;
         off += SHDR_SIZE * N_SECTIONS;
@@ -161,7 +190,7 @@ static void compute_layout(const TestElf *elf, const Strings *st, TestElfLayout 
 static void write_ehdr(Out *o, const TestElf *elf, const TestElfLayout *l)
 {
     static const uint8_t magic[4] = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3};
-    g_byte_array_append(o->bytes, magic, 4);
+    put_bytes(o, magic, 4);
     put8(o, elf->ident_class);
     put8(o, elf->big_endian ? ELFDATA2MSB : ELFDATA2LSB);
     put8(o, EV_CURRENT);
@@ -251,10 +280,10 @@ static void write_sections(Out *o, const TestElf *elf, const Strings *st,
 {
     pad_to(o, l->symtab_offset);
     write_symtab(o, elf, st);
-    size_t strtab_off = o->bytes->len;
-    g_byte_array_append(o->bytes, st->strtab->data, st->strtab->len);
-    size_t shstrtab_off = o->bytes->len;
-    g_byte_array_append(o->bytes, st->shstrtab->data, st->shstrtab->len);
+    size_t strtab_off = o->len;
+    put_bytes(o, st->strtab.data, st->strtab.len);
+    size_t shstrtab_off = o->len;
+    put_bytes(o, st->shstrtab.data, st->shstrtab.len);
     pad_to(o, l->shoff);
     const Elf32_Phdr *text = &elf->phdrs[0];
     write_shdr(o, 0, SHT_NULL, 0, 0, 0, 0, 0, 0);
@@ -262,35 +291,43 @@ static void write_sections(Out *o, const TestElf *elf, const Strings *st,
                text->p_filesz, 0, 0, 0);
     write_shdr(o, st->sec_name[2], SHT_SYMTAB, 0, l->symtab_offset,
                SYM_SIZE * (elf->n_symbols + 1), 3, first_global(elf), SYM_SIZE);
-    write_shdr(o, st->sec_name[3], SHT_STRTAB, 0, strtab_off, st->strtab->len, 0, 0, 0);
-    write_shdr(o, st->sec_name[4], SHT_STRTAB, 0, shstrtab_off, st->shstrtab->len, 0, 0, 0);
+    write_shdr(o, st->sec_name[3], SHT_STRTAB, 0, strtab_off, st->strtab.len, 0, 0, 0);
+    write_shdr(o, st->sec_name[4], SHT_STRTAB, 0, shstrtab_off, st->shstrtab.len, 0, 0, 0);
 }
 
-GByteArray *test_elf_build(const TestElf *elf, TestElfLayout *layout)
+static TestBytes *finish(Out *o)
+{
+    TestBytes *bytes = g_new(TestBytes, 1);
+    bytes->data = o->data;
+    bytes->len = o->len;
+    return bytes;
+}
+
+TestBytes *test_elf_build(const TestElf *elf, TestElfLayout *layout)
 {
     Strings st;
     TestElfLayout l;
     build_strings(elf, &st);
     compute_layout(elf, &st, &l);
-    Out o = {.bytes = g_byte_array_new(), .msb = elf->big_endian};
+    Out o = {.msb = elf->big_endian};
     write_ehdr(&o, elf, &l);
     write_phdrs(&o, elf, &l);
     write_segment_data(&o, elf, &l);
     if (elf->with_sections)
         write_sections(&o, elf, &st, &l);
-    g_assert_cmpuint(o.bytes->len, ==, l.size);
-    g_byte_array_unref(st.strtab);
-    g_byte_array_unref(st.shstrtab);
+    g_assert_cmpuint(o.len, ==, l.size);
+    g_free(st.strtab.data);
+    g_free(st.shstrtab.data);
     if (layout)
         *layout = l;
-    return o.bytes;
+    return finish(&o);
 }
 
-GByteArray *test_elf_build_elf64(void)
+TestBytes *test_elf_build_elf64(void)
 {
-    Out o = {.bytes = g_byte_array_new(), .msb = false};
+    Out o = {.msb = false};
     static const uint8_t magic[4] = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3};
-    g_byte_array_append(o.bytes, magic, 4);
+    put_bytes(&o, magic, 4);
     put8(&o, ELFCLASS64);
     put8(&o, ELFDATA2LSB);
     put8(&o, EV_CURRENT);
@@ -308,23 +345,24 @@ GByteArray *test_elf_build_elf64(void)
     put16(&o, sizeof(Elf64_Shdr));
     put16(&o, 0);
     put16(&o, 0);
-    g_assert_cmpuint(o.bytes->len, ==, sizeof(Elf64_Ehdr));
-    return o.bytes;
+    g_assert_cmpuint(o.len, ==, sizeof(Elf64_Ehdr));
+    return finish(&o);
 }
 
 char *test_write_file(const char *dir, const char *name, const void *data, size_t len)
 {
+    /* Plain stdio: no fsync for the thousands of files the sweeps write, and
+     * g_file_set_contents_full() without flags leaves an old file's bytes in
+     * place when asked to write zero. */
     char *path = g_build_filename(dir, name, NULL);
-    GError *error = NULL;
-    /* No fsync: the sweeps write thousands of files. */
-    if (!g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_NONE, 0644,
-                                  &error))
-        g_error("writing %s: %s", path, error->message);
+    FILE *f = g_fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+        g_error("writing %s failed", path);
     return path;
 }
 
 char *test_elf_write(const char *dir, const char *name, const TestElf *elf)
 {
-    g_autoptr(GByteArray) bytes = test_elf_build(elf, NULL);
+    g_autoptr(TestBytes) bytes = test_elf_build(elf, NULL);
     return test_write_file(dir, name, bytes->data, bytes->len);
 }

@@ -41,6 +41,19 @@ typedef struct TestElf {
     size_t n_symbols;
 } TestElf;
 
+/* A file's bytes. Not GByteArray: the static libunicorn.a brings its own
+ * copy of part of that API with a different layout, and our test binaries
+ * link it ahead of GLib, so g_byte_array_new and g_byte_array_unref would
+ * come from different implementations. */
+typedef struct TestBytes {
+    uint8_t *data;
+    size_t len;
+} TestBytes;
+
+TestBytes *test_bytes_copy(const TestBytes *bytes);
+void test_bytes_free(TestBytes *bytes);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestBytes, test_bytes_free)
+
 /* Where the builder put things, for truncating and patching files. */
 typedef struct TestElfLayout {
     size_t phoff;
@@ -64,10 +77,10 @@ void test_elf_init(TestElf *elf);
 /* Byte k of segment i's data. */
 uint8_t test_elf_pattern(size_t segment, size_t k);
 
-GByteArray *test_elf_build(const TestElf *elf, TestElfLayout *layout);
+TestBytes *test_elf_build(const TestElf *elf, TestElfLayout *layout);
 
 /* A minimal 64-bit little-endian ELF header (AArch64 executable). */
-GByteArray *test_elf_build_elf64(void);
+TestBytes *test_elf_build_elf64(void);
 
 /* dir/name with the given contents; returns the path. */
 char *test_write_file(const char *dir, const char *name, const void *data, size_t len);

@@ -1,0 +1,577 @@
+/* ivshmem server library: run on its own GMainContext in a thread, with
+ * real clients (the ivshmem client, or a raw socket where the exact bytes
+ * matter) connecting over a real UNIX socket in a temporary directory. */
+#include <check.h>
+#include <errno.h>
+#include <gio/gio.h>
+#include <gio/gunixfdmessage.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "errors.h"
+#include "server.h"
+
+/* ---- helpers ---- */
+
+static unsigned count_fds(void)
+{
+    unsigned n = 0;
+    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+    ck_assert_ptr_nonnull(d);
+    while (g_dir_read_name(d) != NULL)
+        n++;
+    g_dir_close(d);
+    return n;
+}
+
+typedef struct {
+    GMainContext *ctx;
+    GMainLoop *loop;
+    GThread *thread;
+    IvshmemServer *srv;
+} Running;
+
+static unsigned fds_at_start;
+static char *dir;
+static char *path;
+static GMainContext *cctx; /* the clients' context, iterated by the test */
+static Running server;
+
+static gpointer server_thread(gpointer data)
+{
+    Running *r = data;
+    g_main_context_push_thread_default(r->ctx);
+    g_main_loop_run(r->loop);
+    g_main_context_pop_thread_default(r->ctx);
+    return NULL;
+}
+
+static IvshmemServer *server_try(Running *r, IvshmemServerConfig cfg, GError **err)
+{
+    if (cfg.socket_path == NULL)
+        cfg.socket_path = path;
+    if (cfg.shm_name == NULL && cfg.shm_dir == NULL)
+        cfg.memfd = true;
+    r->ctx = g_main_context_new();
+    r->srv = ivshmem_server_new(&cfg, r->ctx, err);
+    if (r->srv == NULL) {
+        g_main_context_unref(r->ctx);
+        r->ctx = NULL;
+        return NULL;
+    }
+    r->loop = g_main_loop_new(r->ctx, FALSE);
+    r->thread = g_thread_new("ivshmem-server", server_thread, r);
+    return r->srv;
+}
+
+static void server_start(IvshmemServerConfig cfg)
+{
+    g_autoptr(GError) err = NULL;
+    ck_assert_msg(server_try(&server, cfg, &err) != NULL, "server: %s", err ? err->message : "");
+}
+
+static gboolean quit_cb(gpointer loop)
+{
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+}
+
+static void server_stop(Running *r)
+{
+    if (r->srv == NULL)
+        return;
+    GSource *quit = g_idle_source_new();
+    g_source_set_callback(quit, quit_cb, r->loop, NULL);
+    g_source_attach(quit, r->ctx);
+    g_source_unref(quit);
+    g_thread_join(r->thread);
+    ivshmem_server_free(r->srv);
+    g_main_loop_unref(r->loop);
+    g_main_context_unref(r->ctx);
+    memset(r, 0, sizeof(*r));
+}
+
+static void pump(void)
+{
+    while (g_main_context_iteration(cctx, FALSE))
+        ;
+}
+
+#define WAIT_UNTIL(cond)                                                              \
+    do {                                                                              \
+        gint64 end_ = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;                   \
+        while (!(cond)) {                                                             \
+            ck_assert_msg(g_get_monotonic_time() < end_, "timed out waiting: " #cond); \
+            pump();                                                                   \
+            g_usleep(500);                                                            \
+        }                                                                             \
+    } while (0)
+
+static IvshmemClient *peer_connect(void)
+{
+    IvshmemClientConfig cfg = { .socket_path = path, .context = cctx };
+    g_autoptr(GError) err = NULL;
+    IvshmemClient *c = ivshmem_client_connect(&cfg, &err);
+    ck_assert_msg(c != NULL, "connect: %s", err ? err->message : "");
+    return c;
+}
+
+static unsigned npeers(IvshmemClient *c)
+{
+    g_autoptr(GArray) ids = ivshmem_client_peers(c);
+    return ids->len;
+}
+
+/* A raw connection, to see exactly what the server sends. */
+static GSocket *raw_connect(void)
+{
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+    GSocket *s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                              G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    ck_assert(g_socket_connect(s, addr, NULL, NULL));
+    g_socket_set_timeout(s, 5);
+    return s;
+}
+
+/* Reads one message; returns whether an fd came with it (closing it). */
+static bool raw_read(GSocket *s, gint64 *value)
+{
+    guint64 le;
+    GInputVector vec = { &le, sizeof(le) };
+    GSocketControlMessage **cmsgs = NULL;
+    gint ncmsg = 0, flags = 0;
+    gssize n = g_socket_receive_message(s, NULL, &vec, 1, &cmsgs, &ncmsg, &flags, NULL, NULL);
+    ck_assert_int_eq(n, sizeof(le));
+    bool had_fd = false;
+    for (gint i = 0; i < ncmsg; i++) {
+        gint nfds = 0;
+        g_autofree gint *fds = g_unix_fd_message_steal_fds(G_UNIX_FD_MESSAGE(cmsgs[i]), &nfds);
+        for (gint k = 0; k < nfds; k++)
+            close(fds[k]);
+        had_fd = had_fd || nfds > 0;
+        g_object_unref(cmsgs[i]);
+    }
+    g_free(cmsgs);
+    *value = (gint64)GUINT64_FROM_LE(le);
+    return had_fd;
+}
+
+static void raw_expect(GSocket *s, gint64 value, bool with_fd)
+{
+    gint64 got;
+    bool fd = raw_read(s, &got);
+    ck_assert_int_eq(got, value);
+    ck_assert_int_eq(fd, with_fd);
+}
+
+typedef struct {
+    unsigned hits[IVSHMEM_MAX_VECTORS];
+} Hits;
+
+static void count_interrupt(void *opaque, unsigned vector)
+{
+    ((Hits *)opaque)->hits[vector]++;
+}
+
+static void setup(void)
+{
+    fds_at_start = count_fds();
+    dir = g_dir_make_tmp("ivshmem-server-XXXXXX", NULL);
+    path = g_build_filename(dir, "sock", NULL);
+    cctx = g_main_context_new();
+}
+
+static void teardown(void)
+{
+    server_stop(&server);
+    g_main_context_unref(cctx);
+    g_unlink(path);
+    ck_assert_int_eq(g_rmdir(dir), 0); /* nothing left behind in it */
+    g_free(path);
+    g_free(dir);
+    ck_assert_uint_eq(count_fds(), fds_at_start);
+}
+
+/* ---- ids and announcements ---- */
+
+START_TEST(test_ids_count_up_from_zero)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    IvshmemClient *c[3];
+    for (unsigned i = 0; i < 3; i++) {
+        c[i] = peer_connect();
+        ck_assert_uint_eq(ivshmem_client_own_id(c[i]), i);
+    }
+    for (unsigned i = 0; i < 3; i++)
+        ivshmem_client_free(c[i]);
+}
+END_TEST
+
+START_TEST(test_a_freed_id_is_not_given_again_at_once)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    IvshmemClient *a = peer_connect(), *b = peer_connect();
+    ivshmem_client_free(b);
+    WAIT_UNTIL(npeers(a) == 0);
+    IvshmemClient *c = peer_connect();
+    ck_assert_uint_eq(ivshmem_client_own_id(c), 2);
+    ivshmem_client_free(a);
+    ivshmem_client_free(c);
+}
+END_TEST
+
+START_TEST(test_greeting_is_sent_as_qemu_sends_it)
+{
+    server_start((IvshmemServerConfig){ .vectors = 2 });
+    IvshmemClient *first = peer_connect();
+    GSocket *raw = raw_connect();
+    raw_expect(raw, 0, false);  /* protocol version */
+    raw_expect(raw, 1, false);  /* own id */
+    raw_expect(raw, -1, true);  /* shared memory */
+    raw_expect(raw, 0, true);   /* peer 0, vector 0 */
+    raw_expect(raw, 0, true);   /* peer 0, vector 1 */
+    raw_expect(raw, 1, true);   /* own vector 0 */
+    raw_expect(raw, 1, true);   /* own vector 1 */
+    g_object_unref(raw);
+    ivshmem_client_free(first);
+}
+END_TEST
+
+START_TEST(test_a_new_peer_is_announced_to_the_others_with_every_vector)
+{
+    server_start((IvshmemServerConfig){ .vectors = 3 });
+    IvshmemClient *a = peer_connect(), *b = peer_connect();
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(b, 0), 3);
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(b, 1), 3);
+    WAIT_UNTIL(ivshmem_client_peer_vectors(a, 1) == 3);
+    ivshmem_client_free(a);
+    ivshmem_client_free(b);
+}
+END_TEST
+
+START_TEST(test_a_departure_is_announced_to_the_others)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    IvshmemClient *a = peer_connect(), *b = peer_connect(), *c = peer_connect();
+    WAIT_UNTIL(npeers(a) == 2);
+    ivshmem_client_free(b);
+    WAIT_UNTIL(npeers(a) == 1 && npeers(c) == 1);
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(a, 1), 0);
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(c, 1), 0);
+    ivshmem_client_free(a);
+    ivshmem_client_free(c);
+}
+END_TEST
+
+START_TEST(test_a_peer_that_sends_anything_is_disconnected)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    IvshmemClient *a = peer_connect();
+    GSocket *raw = raw_connect();
+    WAIT_UNTIL(npeers(a) == 1);
+    ck_assert_int_eq(g_socket_send(raw, "x", 1, NULL, NULL), 1);
+    WAIT_UNTIL(npeers(a) == 0);
+    g_object_unref(raw);
+    ivshmem_client_free(a);
+}
+END_TEST
+
+START_TEST(test_doorbells_reach_the_named_peer_and_vector)
+{
+    server_start((IvshmemServerConfig){ .vectors = 4 });
+    IvshmemClient *a = peer_connect(), *b = peer_connect();
+    Hits hits = { 0 };
+    IvshmemClientHandlers h = { .interrupt = count_interrupt };
+    ivshmem_client_set_handlers(b, &h, &hits);
+    WAIT_UNTIL(ivshmem_client_peer_vectors(a, 1) == 4);
+    ck_assert_int_eq(ivshmem_client_notify(a, 1, 2), IVSHMEM_NOTIFY_OK);
+    WAIT_UNTIL(hits.hits[2] == 1);
+    ck_assert_uint_eq(hits.hits[0] + hits.hits[1] + hits.hits[3], 0);
+    ivshmem_client_free(a);
+    ivshmem_client_free(b);
+}
+END_TEST
+
+START_TEST(test_sixty_four_peers_at_once)
+{
+    enum { N = 64 };
+    server_start((IvshmemServerConfig){ 0 });
+    IvshmemClient *c[N];
+    for (unsigned i = 0; i < N; i++) {
+        c[i] = peer_connect();
+        ck_assert_uint_eq(ivshmem_client_own_id(c[i]), i);
+    }
+    for (unsigned i = 0; i < N; i++)
+        WAIT_UNTIL(npeers(c[i]) == N - 1);
+    ck_assert_int_eq(ivshmem_client_notify(c[0], N - 1, 0), IVSHMEM_NOTIFY_OK);
+    for (unsigned i = 1; i < N; i++)
+        ivshmem_client_free(c[i]);
+    WAIT_UNTIL(npeers(c[0]) == 0);
+    ivshmem_client_free(c[0]);
+}
+END_TEST
+
+START_TEST(test_a_peer_that_stops_reading_does_not_stall_the_server)
+{
+    server_start((IvshmemServerConfig){ .vectors = 8 });
+    GSocket *deaf = raw_connect(); /* never reads */
+    for (unsigned i = 0; i < 200; i++)
+        ivshmem_client_free(peer_connect());
+    IvshmemClient *a = peer_connect();
+    ck_assert_uint_eq(ivshmem_client_own_id(a), 201);
+    ivshmem_client_free(a);
+    g_object_unref(deaf);
+}
+END_TEST
+
+/* ---- shared memory ---- */
+
+START_TEST(test_peers_share_the_memory)
+{
+    server_start((IvshmemServerConfig){ .shm_size = 64 * 1024 });
+    IvshmemClient *a = peer_connect(), *b = peer_connect();
+    ck_assert_uint_eq(ivshmem_client_shm_size(a), 64 * 1024);
+    ((volatile char *)ivshmem_client_shm(a))[4242] = 'q';
+    ck_assert_int_eq(((volatile char *)ivshmem_client_shm(b))[4242], 'q');
+    ivshmem_client_free(a);
+    ivshmem_client_free(b);
+}
+END_TEST
+
+START_TEST(test_size_is_rounded_up_to_a_power_of_two)
+{
+    server_start((IvshmemServerConfig){ .shm_size = 3000 });
+    ck_assert_uint_eq(ivshmem_server_shm_size(server.srv), 4096);
+    IvshmemClient *a = peer_connect();
+    ck_assert_uint_eq(ivshmem_client_shm_size(a), 4096);
+    ivshmem_client_free(a);
+}
+END_TEST
+
+START_TEST(test_default_size_is_four_mib)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    ck_assert_uint_eq(ivshmem_server_shm_size(server.srv), 4u << 20);
+}
+END_TEST
+
+START_TEST(test_file_backed_memory_leaves_no_file)
+{
+    server_start((IvshmemServerConfig){ .shm_dir = dir, .shm_size = 4096 });
+    IvshmemClient *a = peer_connect();
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    ck_assert_str_eq(g_dir_read_name(d), "sock"); /* only the socket */
+    ck_assert_ptr_null(g_dir_read_name(d));
+    ivshmem_client_free(a);
+}
+END_TEST
+
+START_TEST(test_posix_shm_object_exists_while_serving)
+{
+    g_autofree char *name = g_strdup_printf("minivm-test-%d", (int)getpid());
+    g_autofree char *file = g_strdup_printf("/dev/shm/%s", name);
+    server_start((IvshmemServerConfig){ .shm_name = name, .shm_size = 8192 });
+    IvshmemClient *a = peer_connect();
+    ck_assert_int_eq(g_access(file, F_OK), 0);
+    ivshmem_client_free(a);
+    server_stop(&server);
+    ck_assert_int_ne(g_access(file, F_OK), 0);
+}
+END_TEST
+
+/* ---- the socket file ---- */
+
+START_TEST(test_socket_is_owner_only_by_default)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    GStatBuf st;
+    ck_assert_int_eq(g_stat(path, &st), 0);
+    ck_assert(S_ISSOCK(st.st_mode));
+    ck_assert_uint_eq(st.st_mode & 07777, 0600);
+}
+END_TEST
+
+START_TEST(test_socket_mode_can_be_chosen)
+{
+    server_start((IvshmemServerConfig){ .socket_mode = 0660 });
+    GStatBuf st;
+    ck_assert_int_eq(g_stat(path, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0660);
+}
+END_TEST
+
+START_TEST(test_stale_socket_is_replaced)
+{
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+    GSocket *old = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    ck_assert(g_socket_bind(old, addr, FALSE, NULL));
+    g_object_unref(old); /* the file stays, nobody listens */
+    server_start((IvshmemServerConfig){ 0 });
+    IvshmemClient *a = peer_connect();
+    ivshmem_client_free(a);
+}
+END_TEST
+
+START_TEST(test_live_socket_is_refused_and_keeps_serving)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    Running second = { 0 };
+    g_autoptr(GError) err = NULL;
+    ck_assert_ptr_null(server_try(&second, (IvshmemServerConfig){ 0 }, &err));
+    ck_assert(g_error_matches(err, MINIVM_ERROR, MINIVM_EXIT_UNAVAILABLE));
+    ck_assert_ptr_nonnull(strstr(err->message, "already listening"));
+    ck_assert_ptr_nonnull(strstr(err->message, path));
+    IvshmemClient *a = peer_connect();
+    ivshmem_client_free(a);
+}
+END_TEST
+
+START_TEST(test_path_that_is_not_a_socket_is_refused_and_kept)
+{
+    ck_assert(g_file_set_contents(path, "precious", -1, NULL));
+    Running r = { 0 };
+    g_autoptr(GError) err = NULL;
+    ck_assert_ptr_null(server_try(&r, (IvshmemServerConfig){ 0 }, &err));
+    ck_assert_ptr_nonnull(strstr(err->message, "not a socket"));
+    g_autofree char *text = NULL;
+    ck_assert(g_file_get_contents(path, &text, NULL, NULL));
+    ck_assert_str_eq(text, "precious");
+}
+END_TEST
+
+START_TEST(test_stopping_removes_the_socket_and_clients_see_it_go)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    IvshmemClient *a = peer_connect();
+    server_stop(&server);
+    ck_assert_int_ne(g_access(path, F_OK), 0);
+    WAIT_UNTIL(ivshmem_client_server_gone(a));
+    ivshmem_client_free(a);
+}
+END_TEST
+
+START_TEST(test_stopping_keeps_a_successors_socket)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    g_unlink(path); /* someone removed it, and a new server took the path */
+    Running next = { 0 };
+    g_autoptr(GError) err = NULL;
+    ck_assert_ptr_nonnull(server_try(&next, (IvshmemServerConfig){ 0 }, &err));
+    server_stop(&server);
+    ck_assert_int_eq(g_access(path, F_OK), 0);
+    IvshmemClient *a = peer_connect();
+    ivshmem_client_free(a);
+    server_stop(&next);
+}
+END_TEST
+
+/* ---- configuration ---- */
+
+START_TEST(test_bad_configurations_are_usage_errors)
+{
+    IvshmemServerConfig bad[] = {
+        { .vectors = IVSHMEM_MAX_VECTORS + 1, .memfd = true },
+        { .memfd = true, .shm_dir = "/tmp" },
+        { .shm_name = "x", .shm_dir = "/tmp" },
+        { .memfd = true, .socket_mode = 010000 },
+        { .memfd = true, .shm_size = G_GUINT64_CONSTANT(1) << 50 },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) err = NULL;
+        bad[i].socket_path = path;
+        ck_assert_ptr_null(ivshmem_server_new(&bad[i], cctx, &err));
+        ck_assert_msg(g_error_matches(err, MINIVM_ERROR, MINIVM_EXIT_USAGE), "case %zu", i);
+    }
+    ck_assert_int_ne(g_access(path, F_OK), 0);
+}
+END_TEST
+
+START_TEST(test_sixty_four_vectors_per_peer)
+{
+    server_start((IvshmemServerConfig){ .vectors = IVSHMEM_MAX_VECTORS });
+    IvshmemClient *a = peer_connect(), *b = peer_connect();
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(b, 0), 64);
+    WAIT_UNTIL(ivshmem_client_peer_vectors(a, 1) == 64);
+    ck_assert_int_eq(ivshmem_client_notify(a, 1, 63), IVSHMEM_NOTIFY_OK);
+    ivshmem_client_free(a);
+    ivshmem_client_free(b);
+}
+END_TEST
+
+/* ---- suite ---- */
+
+/* One-time lazy fds (GLib's, for threads and GIO types) must not count as
+ * leaks: run one whole server-and-client cycle before any test counts. */
+static void warm_up(void)
+{
+    setup();
+    server_start((IvshmemServerConfig){ 0 });
+    ivshmem_client_free(peer_connect());
+    server_stop(&server);
+    g_main_context_unref(cctx);
+    g_rmdir(dir);
+    g_free(path);
+    g_free(dir);
+}
+
+static TCase *tcase(const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_unchecked_fixture(tc, warm_up, NULL);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    return tc;
+}
+
+static Suite *ivshmem_server_suite(void)
+{
+    Suite *s = suite_create("ivshmem_server");
+    TCase *tc = tcase("peers");
+    tcase_add_test(tc, test_ids_count_up_from_zero);
+    tcase_add_test(tc, test_a_freed_id_is_not_given_again_at_once);
+    tcase_add_test(tc, test_greeting_is_sent_as_qemu_sends_it);
+    tcase_add_test(tc, test_a_new_peer_is_announced_to_the_others_with_every_vector);
+    tcase_add_test(tc, test_a_departure_is_announced_to_the_others);
+    tcase_add_test(tc, test_a_peer_that_sends_anything_is_disconnected);
+    tcase_add_test(tc, test_doorbells_reach_the_named_peer_and_vector);
+    tcase_add_test(tc, test_sixty_four_peers_at_once);
+    tcase_add_test(tc, test_sixty_four_vectors_per_peer);
+    tcase_add_test(tc, test_a_peer_that_stops_reading_does_not_stall_the_server);
+    suite_add_tcase(s, tc);
+
+    tc = tcase("shared memory");
+    tcase_add_test(tc, test_peers_share_the_memory);
+    tcase_add_test(tc, test_size_is_rounded_up_to_a_power_of_two);
+    tcase_add_test(tc, test_default_size_is_four_mib);
+    tcase_add_test(tc, test_file_backed_memory_leaves_no_file);
+    tcase_add_test(tc, test_posix_shm_object_exists_while_serving);
+    suite_add_tcase(s, tc);
+
+    tc = tcase("socket file");
+    tcase_add_test(tc, test_socket_is_owner_only_by_default);
+    tcase_add_test(tc, test_socket_mode_can_be_chosen);
+    tcase_add_test(tc, test_stale_socket_is_replaced);
+    tcase_add_test(tc, test_live_socket_is_refused_and_keeps_serving);
+    tcase_add_test(tc, test_path_that_is_not_a_socket_is_refused_and_kept);
+    tcase_add_test(tc, test_stopping_removes_the_socket_and_clients_see_it_go);
+    tcase_add_test(tc, test_stopping_keeps_a_successors_socket);
+    suite_add_tcase(s, tc);
+
+    tc = tcase("configuration");
+    tcase_add_test(tc, test_bad_configurations_are_usage_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(ivshmem_server_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,180 @@
+/* The "unimplemented" device: accesses go nowhere, and the first ones
+ * are reported (log_unimp, shown with --trace, on stderr). */
+#include <check.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "unimplemented.h"
+
+static Unimplemented *dev;
+static FILE *captured;
+static int saved_stderr;
+
+static void setup(void)
+{
+    log_set_trace(true);
+    dev = unimplemented_new("sysctl", 0x1000);
+    fflush(stderr);
+    captured = tmpfile();
+    ck_assert_ptr_nonnull(captured);
+    saved_stderr = dup(STDERR_FILENO);
+    dup2(fileno(captured), STDERR_FILENO);
+}
+
+static void teardown(void)
+{
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    fclose(captured);
+    unimplemented_class.destroy(dev);
+}
+
+/* Everything reported so far (and forgets it). */
+static char *reports(void)
+{
+    fflush(stderr);
+    long end = ftell(captured);
+    char *text = g_malloc0((gsize)end + 1);
+    rewind(captured);
+    ck_assert_uint_eq(fread(text, 1, (size_t)end, captured), (size_t)end);
+    ck_assert_int_eq(ftruncate(fileno(captured), 0), 0);
+    rewind(captured);
+    return text;
+}
+
+static unsigned count_lines(const char *text)
+{
+    unsigned n = 0;
+    for (; *text != '\0'; text++)
+        n += *text == '\n';
+    return n;
+}
+
+static MmioResult rd(uint32_t offset, unsigned size, uint32_t *v)
+{
+    return unimplemented_class.read(dev, offset, size, v);
+}
+
+static MmioResult wr(uint32_t offset, uint32_t value, unsigned size)
+{
+    return unimplemented_class.write(dev, offset, value, size);
+}
+
+START_TEST(every_access_is_unassigned)
+{
+    uint32_t v = 0xDEADBEEF;
+    ck_assert_int_eq(rd(0x0, 4, &v), MMIO_UNASSIGNED);
+    ck_assert_int_eq(rd(0xFFF, 1, &v), MMIO_UNASSIGNED);
+    ck_assert_int_eq(rd(0x62, 2, &v), MMIO_UNASSIGNED);
+    ck_assert_uint_eq(v, 0xDEADBEEF); /* value untouched */
+    ck_assert_int_eq(wr(0x0, 1, 4), MMIO_UNASSIGNED);
+    ck_assert_int_eq(wr(0x7, 0xFF, 1), MMIO_UNASSIGNED);
+    ck_assert_str_eq(unimplemented_class.type, "unimplemented");
+}
+END_TEST
+
+START_TEST(the_first_access_names_device_offset_size_and_direction)
+{
+    uint32_t v;
+    rd(0x60, 4, &v);
+    g_autofree char *read_report = reports();
+    ck_assert_ptr_nonnull(strstr(read_report, "unimplemented: sysctl: read of size 4 at offset 0x60"));
+    wr(0x1C, 0xAB, 1);
+    g_autofree char *write_report = reports();
+    ck_assert_ptr_nonnull(strstr(write_report, "sysctl: write of size 1 at offset 0x1c"));
+    ck_assert_ptr_nonnull(strstr(write_report, "value 0xab"));
+}
+END_TEST
+
+START_TEST(an_access_seen_before_is_not_reported_again)
+{
+    uint32_t v;
+    rd(0x60, 4, &v);
+    g_free(reports());
+    rd(0x60, 4, &v);
+    rd(0x60, 2, &v);
+    g_autofree char *text = reports();
+    ck_assert_str_eq(text, "");
+}
+END_TEST
+
+START_TEST(reads_and_writes_of_an_offset_are_reported_apart)
+{
+    uint32_t v;
+    rd(0x60, 4, &v);
+    wr(0x60, 1, 4);
+    g_autofree char *text = reports();
+    ck_assert_uint_eq(count_lines(text), 2);
+}
+END_TEST
+
+START_TEST(reports_stop_after_a_bounded_number_of_accesses)
+{
+    uint32_t v;
+    for (uint32_t off = 0; off < 4 * 40; off += 4)
+        rd(off, 4, &v);
+    g_autofree char *text = reports();
+    ck_assert_uint_eq(count_lines(text), 33); /* 32 accesses, then one notice */
+    ck_assert_ptr_nonnull(strstr(text, "no longer reported"));
+    wr(0x800, 0, 4);
+    rd(0xFFC, 4, &v);
+    g_autofree char *after = reports();
+    ck_assert_str_eq(after, "");
+}
+END_TEST
+
+START_TEST(a_reset_keeps_the_record)
+{
+    uint32_t v;
+    rd(0x60, 4, &v);
+    g_free(reports());
+    unimplemented_class.reset(dev);
+    rd(0x60, 4, &v);
+    g_autofree char *text = reports();
+    ck_assert_str_eq(text, "");
+}
+END_TEST
+
+START_TEST(nothing_is_shown_without_trace)
+{
+    uint32_t v;
+    log_set_trace(false);
+    rd(0x60, 4, &v);
+    g_autofree char *text = reports();
+    ck_assert_str_eq(text, "");
+}
+END_TEST
+
+static Suite *unimplemented_suite(void)
+{
+    Suite *s = suite_create("unimplemented");
+    TCase *tc = tcase_create("accesses");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, every_access_is_unassigned);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("reports");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, the_first_access_names_device_offset_size_and_direction);
+    tcase_add_test(tc, an_access_seen_before_is_not_reported_again);
+    tcase_add_test(tc, reads_and_writes_of_an_offset_are_reported_apart);
+    tcase_add_test(tc, reports_stop_after_a_bounded_number_of_accesses);
+    tcase_add_test(tc, a_reset_keeps_the_record);
+    tcase_add_test(tc, nothing_is_shown_without_trace);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(unimplemented_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
