@@ -36,6 +36,7 @@ void board_free(Board *board)
     g_free(board->name);
     g_free(board->description);
     g_free(board->cpu);
+    g_free(board->semihosting_ram);
     g_ptr_array_free(board->memories, TRUE);
     g_ptr_array_free(board->devices, TRUE);
     if (board->keyfile != NULL)
@@ -201,6 +202,7 @@ static bool parse_board_group(Board *board, GError **error)
     if (!get_number(board, BOARD_GROUP, "systick-ref-clock", false, 4000000000ull, &v, error))
         return false;
     board->systick_ref_hz = v;
+    board->semihosting_ram = get_string(board, BOARD_GROUP, "semihosting-ram", false, NULL);
     return true;
 }
 

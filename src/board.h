@@ -42,6 +42,7 @@ typedef struct Board {
     unsigned nvic_irqs;
     unsigned nvic_prio_bits;
     uint64_t systick_ref_hz; /* 0 = no reference clock */
+    char *semihosting_ram;   /* memory region HEAPINFO reports, or NULL */
     GPtrArray *memories;     /* BoardMemory* */
     GPtrArray *devices;      /* BoardDevice* */
     BoardIvshmem ivshmem;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "errors.h"
 #include "log.h"
@@ -265,41 +266,48 @@ static bool semihost_write(void *opaque, uint32_t addr, const void *buf, size_t 
     return machine_write_guest(opaque, addr, buf, len);
 }
 
-/* HEAPINFO: the heap is the largest RAM block above the image's highest
- * segment in it; the stack sits at the top of the block the initial SP
- * points into. Firmware with its own linker-script heap ignores this. */
+/* HEAPINFO as QEMU answers it: the board's system RAM (the board key
+ * "semihosting-ram", else the largest RAM) is the heap, and the stack
+ * grows down from its top. Firmware with a linker-script heap ignores it. */
 static void heap_info(Machine *m, SemihostEnv *env)
 {
-    uint32_t sp = 0;
-    machine_read_guest(m, 0, &sp, 4);
+    RamBlock *ram = NULL;
     for (guint i = 0; i < m->ram->len; i++) {
         RamBlock *b = g_ptr_array_index(m->ram, i);
-        if (b->rom || sp <= b->base || (uint64_t)sp > (uint64_t)b->base + b->size)
+        if (b->rom)
             continue;
-        uint32_t heap_base = b->base;
-        for (guint k = 0; k < m->image->segments->len; k++) {
-            ImageSegment *s = &g_array_index(m->image->segments, ImageSegment, k);
-            uint64_t end = (uint64_t)s->addr + s->memsz;
-            if (s->addr >= b->base && end <= (uint64_t)b->base + b->size && end > heap_base)
-                heap_base = (uint32_t)((end + 7) & ~7ull);
+        if (m->board->semihosting_ram != NULL) {
+            if (strcmp(b->name, m->board->semihosting_ram) == 0)
+                ram = b;
+        } else if (ram == NULL || b->size > ram->size) {
+            ram = b;
         }
-        env->heap_base = heap_base;
-        env->heap_limit = b->base + b->size / 2 > heap_base ? b->base + b->size / 2 : heap_base;
-        env->stack_base = sp;
-        env->stack_limit = env->heap_limit;
-        return;
     }
+    if (ram == NULL)
+        return;
+    env->heap_base = ram->base;
+    env->heap_limit = ram->base + ram->size;
+    env->stack_base = ram->base + ram->size;
+    env->stack_limit = ram->base;
 }
 
 static bool create_semihosting(Machine *m, GError **error)
 {
+    /* QEMU prints WRITEC/WRITE0 on stderr and ":tt" writes on stdout */
+    m->semihost_stderr = chardev_new_fds(-1, STDERR_FILENO);
+    m->semihost_stdout = m->serial[0] != NULL ? NULL : chardev_new_fds(-1, STDOUT_FILENO);
+    /* like QEMU: the image name, then the user's arguments */
+    m->semihost_cmdline = m->config.cmdline != NULL
+                              ? g_strdup_printf("%s %s", m->config.firmware, m->config.cmdline)
+                              : g_strdup(m->config.firmware);
     SemihostEnv env = {
         .read_mem = semihost_read,
         .write_mem = semihost_write,
         .opaque = m,
-        .console = m->serial[0],
+        .console = m->serial[0] != NULL ? m->serial[0] : m->semihost_stdout,
+        .debug_console = m->semihost_stderr,
         .clock = m->clock,
-        .cmdline = m->config.cmdline,
+        .cmdline = m->semihost_cmdline,
         .root_dir = m->config.semihosting_root,
     };
     heap_info(m, &env);
@@ -427,6 +435,9 @@ void machine_free(Machine *m)
     for (int i = 0; i < MACHINE_MAX_SERIALS; i++)
         chardev_free(m->serial[i]);
     semihost_free(m->semihost);
+    chardev_free(m->semihost_stderr);
+    chardev_free(m->semihost_stdout);
+    g_free(m->semihost_cmdline);
     g_ptr_array_free(m->owned, TRUE);
     nvic_free(m->nvic);
     defer_queue_free(m->defer);

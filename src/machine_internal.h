@@ -118,6 +118,9 @@ struct Machine {
     Nvic *nvic;
     void *systick;
     Semihost *semihost;
+    CharDev *semihost_stderr;
+    CharDev *semihost_stdout;
+    char *semihost_cmdline;
 
     void *ivshmem_client;
     void *ivshmem_server;

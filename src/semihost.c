@@ -219,6 +219,11 @@ static Handle *handle_get(Semihost *sh, uint32_t h)
     return &sh->handles[h];
 }
 
+static CharDev *debug_console(Semihost *sh)
+{
+    return sh->env.debug_console != NULL ? sh->env.debug_console : sh->env.console;
+}
+
 static bool handle_is_console(const Handle *h)
 {
     return h->kind == HANDLE_STDIN || h->kind == HANDLE_STDOUT || h->kind == HANDLE_STDERR;
@@ -228,7 +233,7 @@ static bool handle_is_console(const Handle *h)
 static size_t handle_write(Semihost *sh, Handle *h, const uint8_t *buf, size_t len)
 {
     if (h->kind == HANDLE_STDOUT || h->kind == HANDLE_STDERR) {
-        chardev_write(sh->env.console, buf, len);
+        chardev_write(h->kind == HANDLE_STDERR ? debug_console(sh) : sh->env.console, buf, len);
         return len;
     }
     if (h->kind != HANDLE_FILE) {
@@ -530,7 +535,7 @@ static uint32_t op_writec(Semihost *sh, uint32_t param)
     uint8_t c; /* spec SYS_WRITEC: r1 points to the character */
     if (!mem_read(sh, param, &c, 1))
         return fault(sh, "SYS_WRITEC", param);
-    chardev_write(sh->env.console, &c, 1);
+    chardev_write(debug_console(sh), &c, 1);
     return RESULT_CORRUPTED;
 }
 
@@ -541,7 +546,7 @@ static uint32_t op_write0(Semihost *sh, uint32_t param)
     uint32_t len;
     if (guest_strlen(sh, param, ADDR_SPACE_END - param, &len) != 0)
         return fault(sh, "SYS_WRITE0 (unterminated string)", param);
-    Handle out = { .kind = HANDLE_STDOUT };
+    Handle out = { .kind = HANDLE_STDERR };
     if (write_from_guest(sh, &out, param, len) < len)
         return RESULT_ERROR;
     return RESULT_CORRUPTED;

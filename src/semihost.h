@@ -45,7 +45,10 @@ typedef struct SemihostEnv {
     bool (*read_mem)(void *opaque, uint32_t addr, void *buf, size_t len);
     bool (*write_mem)(void *opaque, uint32_t addr, const void *buf, size_t len);
     void *opaque;
-    CharDev *console;      /* WRITEC/WRITE0/READC and handles opened as ":tt" */
+    CharDev *console;      /* READC, and ":tt" opened for reading or writing */
+    /* WRITEC, WRITE0 and ":tt" opened for appending: QEMU sends these to
+     * its stderr when no semihosting chardev is set. NULL = console. */
+    CharDev *debug_console;
     Clock *clock;          /* CLOCK, ELAPSED, TICKFREQ */
     const char *cmdline;   /* GET_CMDLINE; NULL means "" */
     uint32_t heap_base, heap_limit, stack_base, stack_limit; /* HEAPINFO */

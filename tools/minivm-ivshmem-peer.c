@@ -423,8 +423,7 @@ static bool peer_connect(GError **errp)
     peer.client = ivshmem_client_connect(&cfg, errp);
     if (peer.client == NULL)
         return false;
-    static const IvshmemClientHandlers handlers = { .interrupt = on_interrupt };
-    ivshmem_client_set_handlers(peer.client, &handlers, NULL);
+    ivshmem_client_set_interrupt_handler(peer.client, on_interrupt, NULL);
     return true;
 }
 

@@ -19,7 +19,7 @@ struct Task {
 
 static Task tasks[RTOS_MAX_TASKS];
 static unsigned task_count;
-static Task *current;
+__attribute__((used)) static Task *current; /* read by SVC_Handler */
 static volatile uint32_t ticks;
 
 static void task_exit(void)
@@ -123,6 +123,7 @@ void rtos_start(uint32_t cpu_hz, uint32_t tick_hz)
 {
     static uint64_t idle_stack[64];
     rtos_task_create("idle", idle, 0, 0, idle_stack, 64);
+    current = &tasks[task_count - 1];
     current = pick_next();
     NVIC_SetPriority(PendSV_IRQn, 7);
     NVIC_SetPriority(SysTick_IRQn, 6);
@@ -193,7 +194,10 @@ void mutex_unlock(Mutex *m)
 {
     __disable_irq();
     m->owner = 0;
-    current->prio = current->base_prio;
+    if (current->prio != current->base_prio) {
+        current->prio = current->base_prio; /* end of inheritance */
+        SCB->ICSR = SCB_ICSR_PENDSVSET;
+    }
     wake_all(m);
     __enable_irq();
 }

@@ -25,12 +25,17 @@ static void start_systick(uint32_t reload, uint32_t clksource)
     SysTick->CTRL = clksource | SysTick_CTRL_TICKINT | SysTick_CTRL_ENABLE;
 }
 
+/* Each WFI must end with a tick whose handler has already run. (The exact
+ * count is not compared: QEMU's SysTick runs on host time, and a busy host
+ * can let two ticks pass around one WFI.) */
 static void wake_up(int times)
 {
     for (int i = 1; i <= times; i++) {
+        int before = ticks;
         __WFI();
-        con_printf("  wake %d: ticks=%d\n", i, ticks);
-        CHECK(ticks == i);
+        int after = ticks;
+        con_printf("  wake %d: %s\n", i, after > before ? "SysTick handler ran" : "no tick");
+        CHECK(after > before);
     }
 }
 
@@ -38,8 +43,10 @@ int main(void)
 {
     con_puts("CPU clock, 10 ms\n");
     start_systick(SYSTEM_CORE_CLOCK / 100 - 1, SysTick_CTRL_CLKSOURCE);
+    uint32_t countflag = SysTick->CTRL & SysTick_CTRL_COUNTFLAG;
     con_printf("  LOAD=%u, COUNTFLAG=%u before the first wrap\n", SysTick->LOAD,
-               (SysTick->CTRL & SysTick_CTRL_COUNTFLAG) ? 1u : 0u);
+               countflag ? 1u : 0u);
+    CHECK(!countflag);
     wake_up(WAKES);
     uint32_t first = SysTick->CTRL & SysTick_CTRL_COUNTFLAG;
     uint32_t second = SysTick->CTRL & SysTick_CTRL_COUNTFLAG;

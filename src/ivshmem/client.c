@@ -51,13 +51,13 @@ struct IvshmemClient {
 
     GMutex lock;       /* guards peers, watching and server_gone */
     GHashTable *peers; /* id -> IvshmemPeer*, the own id included */
-    /* Own eventfds are watched only while an interrupt handler is set:
+    /* Own eventfds are watched only while a handler is set:
      * until then kicks wait in the eventfds instead of being drained. */
     bool watching;
     bool server_gone;
 
-    GMutex handler_lock; /* held while a handler runs */
-    IvshmemClientHandlers handlers;
+    GMutex handler_lock; /* held while the handler runs */
+    IvshmemInterruptFn handler;
     void *opaque;
 
     /* A stream socket may split a message; the fd comes with its first byte. */
@@ -106,16 +106,8 @@ static IvshmemPeer *peer_lookup(IvshmemClient *c, uint16_t id)
 static void client_call_interrupt(IvshmemClient *c, unsigned vector)
 {
     g_mutex_lock(&c->handler_lock);
-    if (c->handlers.interrupt != NULL)
-        c->handlers.interrupt(c->opaque, vector);
-    g_mutex_unlock(&c->handler_lock);
-}
-
-static void client_call_changed(IvshmemClient *c)
-{
-    g_mutex_lock(&c->handler_lock);
-    if (c->handlers.changed != NULL)
-        c->handlers.changed(c->opaque);
+    if (c->handler != NULL)
+        c->handler(c->opaque, vector);
     g_mutex_unlock(&c->handler_lock);
 }
 
@@ -324,28 +316,20 @@ static void client_server_gone(IvshmemClient *c, const char *why)
 static gboolean client_socket_ready(GSocket *sock, GIOCondition cond, gpointer data)
 {
     IvshmemClient *c = data;
-    gboolean keep = G_SOURCE_CONTINUE;
-    bool changed = false;
     for (unsigned i = 0; i < MAX_MSGS_PER_DISPATCH; i++) {
         IvshmemMsg msg;
         g_autoptr(GError) err = NULL;
         RecvStatus st = client_recv(c, &msg, &err);
         if (st == RECV_AGAIN)
             break;
-        if (st == RECV_MSG) {
-            if (!client_apply(c, &msg, &err))
-                log_warning(WHO, "%s (message ignored)", err->message);
-            changed = true;
-            continue;
+        if (st != RECV_MSG) {
+            client_server_gone(c, st == RECV_EOF ? "closed the connection" : err->message);
+            return G_SOURCE_REMOVE;
         }
-        client_server_gone(c, st == RECV_EOF ? "closed the connection" : err->message);
-        changed = true;
-        keep = G_SOURCE_REMOVE;
-        break;
+        if (!client_apply(c, &msg, &err))
+            log_warning(WHO, "%s (message ignored)", err->message);
     }
-    if (changed)
-        client_call_changed(c);
-    return keep;
+    return G_SOURCE_CONTINUE;
 }
 
 /* ---- the greeting ---- */
@@ -464,10 +448,15 @@ static bool greeting_vectors(IvshmemClient *c, gint64 deadline, unsigned timeout
     return true;
 }
 
+static unsigned greeting_timeout_ms(const IvshmemClientConfig *cfg)
+{
+    return cfg->greeting_timeout_ms ? cfg->greeting_timeout_ms
+                                    : IVSHMEM_DEFAULT_GREETING_TIMEOUT_MS;
+}
+
 static bool client_greeting(IvshmemClient *c, const IvshmemClientConfig *cfg, GError **errp)
 {
-    unsigned timeout_ms = cfg->greeting_timeout_ms ? cfg->greeting_timeout_ms
-                                                   : IVSHMEM_DEFAULT_GREETING_TIMEOUT_MS;
+    unsigned timeout_ms = greeting_timeout_ms(cfg);
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     int64_t version, id;
     if (!greeting_header(c, deadline, timeout_ms, "protocol version", &version, errp))
@@ -541,9 +530,7 @@ static GSocket *client_socket_connect(const char *path, unsigned timeout_ms, GEr
 IvshmemClient *ivshmem_client_connect(const IvshmemClientConfig *cfg, GError **errp)
 {
     const char *path = cfg->socket_path ? cfg->socket_path : IVSHMEM_DEFAULT_SOCKET;
-    unsigned timeout_ms = cfg->greeting_timeout_ms ? cfg->greeting_timeout_ms
-                                                   : IVSHMEM_DEFAULT_GREETING_TIMEOUT_MS;
-    g_autoptr(GSocket) sock = client_socket_connect(path, timeout_ms, errp);
+    g_autoptr(GSocket) sock = client_socket_connect(path, greeting_timeout_ms(cfg), errp);
     if (sock == NULL)
         return NULL;
     return ivshmem_client_new_for_socket(sock, path, cfg, errp);
@@ -572,13 +559,14 @@ void ivshmem_client_free(IvshmemClient *c)
 
 /* ---- queries ---- */
 
-void ivshmem_client_set_handlers(IvshmemClient *c, const IvshmemClientHandlers *h, void *opaque)
+void ivshmem_client_set_interrupt_handler(IvshmemClient *c, IvshmemInterruptFn fn,
+                                          void *opaque)
 {
     g_mutex_lock(&c->handler_lock);
-    c->handlers = h ? *h : (IvshmemClientHandlers){ 0 };
+    c->handler = fn;
     c->opaque = opaque;
     g_mutex_lock(&c->lock);
-    c->watching = c->handlers.interrupt != NULL;
+    c->watching = fn != NULL;
     own_watches_update(c);
     g_mutex_unlock(&c->lock);
     g_mutex_unlock(&c->handler_lock);

@@ -6,12 +6,13 @@
  * and returns with the own peer id, the memory, every peer that existed
  * and at least the first own vector. Everything after that (new peers,
  * departures, own eventfds firing, the server going away) is handled by
- * sources on the GMainContext given in IvshmemClientConfig.
+ * sources on the GMainContext given in IvshmemClientConfig; the table can
+ * be queried at any time.
  *
  * Threading: the peer table is guarded by a mutex, so ivshmem_client_notify()
  * and the queries may be called from any thread (the device rings doorbells
- * on the CPU thread while the I/O thread updates the table). The handlers run
- * on the context's thread. */
+ * on the CPU thread while the I/O thread updates the table). The interrupt
+ * handler runs on the context's thread. */
 #ifndef MINIVM_IVSHMEM_CLIENT_H
 #define MINIVM_IVSHMEM_CLIENT_H
 
@@ -36,13 +37,9 @@ typedef struct IvshmemClientConfig {
     unsigned greeting_timeout_ms;
 } IvshmemClientConfig;
 
-typedef struct IvshmemClientHandlers {
-    /* An own eventfd fired and was drained: one interrupt on vector
-     * (several kicks before the drain count as one, as in QEMU). */
-    void (*interrupt)(void *opaque, unsigned vector);
-    /* The peer table changed or the server went away; query to see how. */
-    void (*changed)(void *opaque);
-} IvshmemClientHandlers;
+/* An own eventfd fired and was drained: one interrupt on vector (several
+ * kicks before the drain count as one, as in QEMU). */
+typedef void (*IvshmemInterruptFn)(void *opaque, unsigned vector);
 
 typedef enum {
     IVSHMEM_NOTIFY_OK,
@@ -64,14 +61,14 @@ IvshmemClient *ivshmem_client_new_for_socket(GSocket *sock, const char *name,
  * it stopped running (no handler may be running). */
 void ivshmem_client_free(IvshmemClient *c);
 
-/* Thread-safe. Only the context's thread calls the handlers; after
- * set_handlers returns, the previous ones are not running and will not be
- * called again. Handlers must not call set_handlers themselves.
- * Own eventfds are watched only while an interrupt handler is set: kicks
- * that come before (or while none is set) wait in the eventfds, so an
- * interrupt sent between connecting and creating the device is not lost. */
-void ivshmem_client_set_handlers(IvshmemClient *c, const IvshmemClientHandlers *h,
-                                 void *opaque);
+/* Thread-safe; NULL removes the handler. Only the context's thread calls
+ * it; once this returns, the previous handler is not running and will not
+ * be called again. The handler must not call this itself.
+ * Own eventfds are watched only while a handler is set: kicks that come
+ * before (or while none is set) wait in the eventfds, so an interrupt sent
+ * between connecting and creating the device is not lost. */
+void ivshmem_client_set_interrupt_handler(IvshmemClient *c, IvshmemInterruptFn fn,
+                                          void *opaque);
 
 uint16_t ivshmem_client_own_id(const IvshmemClient *c);
 void *ivshmem_client_shm(const IvshmemClient *c);

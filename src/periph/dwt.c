@@ -9,10 +9,6 @@
 
 #include <glib.h>
 
-#include "log.h"
-
-#define WHO "dwt"
-
 /* C1.8.7 DWT_CTRL */
 #define R_CTRL 0x000
 #define CTRL_CYCCNTENA (1u << 0)
@@ -29,11 +25,7 @@
  * counters; CYCCNT present. */
 #define CTRL_ID (CTRL_NOTRCPKT | CTRL_NOEXTTRIG | CTRL_NOPRFCNT | (0u << CTRL_NUMCOMP_SHIFT))
 #define R_CYCCNT 0x004
-#define R_CPICNT 0x008
-#define R_EXCCNT 0x00c
-#define R_SLEEPCNT 0x010
-#define R_LSUCNT 0x014
-#define R_FOLDCNT 0x018
+#define R_CPICNT 0x008 /* then EXCCNT, SLEEPCNT, LSUCNT, FOLDCNT */
 #define R_PCSR 0x01c
 /* CoreSight lock registers: not implemented for software on the M3 */
 #define R_LAR 0xfb0
@@ -81,34 +73,29 @@ void dwt_set_trcena(Dwt *dwt, bool trcena)
     dwt->trcena = trcena;
 }
 
+/* CPICNT..FOLDCNT (CTRL.NOPRFCNT), PCSR, and the lock registers, which the
+ * M3 does not implement for software: RAZ/WI. */
+static bool raz_wi(uint32_t offset)
+{
+    return (offset >= R_CPICNT && offset <= R_PCSR) || offset == R_LAR || offset == R_LSR;
+}
+
 static MmioResult dwt_read(void *dev, uint32_t offset, unsigned size, uint32_t *value)
 {
     Dwt *dwt = dev;
     if (size != 4)
         return MMIO_UNASSIGNED;
-    switch (offset) {
-    case R_CTRL:
+    if (offset == R_CTRL)
         *value = CTRL_ID | dwt->ctrl;
-        return MMIO_OK;
-    case R_CYCCNT:
+    else if (offset == R_CYCCNT)
         *value = cyccnt(dwt);
-        return MMIO_OK;
-    case R_CPICNT:
-    case R_EXCCNT:
-    case R_SLEEPCNT:
-    case R_LSUCNT:
-    case R_FOLDCNT:
-    case R_PCSR:
-    case R_LSR:
+    else if (raz_wi(offset))
         *value = 0;
-        return MMIO_OK;
-    default:
-        if (offset >= R_PID4 && offset <= R_CID3 && offset % 4 == 0) {
-            *value = dwt_id[(offset - R_PID4) / 4];
-            return MMIO_OK;
-        }
+    else if (offset >= R_PID4 && offset <= R_CID3 && offset % 4 == 0)
+        *value = dwt_id[(offset - R_PID4) / 4];
+    else
         return MMIO_UNASSIGNED;
-    }
+    return MMIO_OK;
 }
 
 static MmioResult dwt_write(void *dev, uint32_t offset, uint32_t value, unsigned size)
@@ -116,28 +103,16 @@ static MmioResult dwt_write(void *dev, uint32_t offset, uint32_t value, unsigned
     Dwt *dwt = dev;
     if (size != 4)
         return MMIO_UNASSIGNED;
-    switch (offset) {
-    case R_CTRL:
+    if (offset == R_CTRL) {
         freeze(dwt);
         dwt->ctrl = value & CTRL_WRITABLE;
-        return MMIO_OK;
-    case R_CYCCNT:
+    } else if (offset == R_CYCCNT) {
         dwt->base = value;
         dwt->anchor = clock_cycles(dwt->clock);
-        return MMIO_OK;
-    case R_CPICNT:
-    case R_EXCCNT:
-    case R_SLEEPCNT:
-    case R_LSUCNT:
-    case R_FOLDCNT:
-    case R_LAR:
-        return MMIO_OK; /* absent counters and lock: write-ignored */
-    case R_PCSR:
-        log_guest_error(WHO, "write to read-only DWT_PCSR ignored");
-        return MMIO_OK;
-    default:
+    } else if (!raz_wi(offset)) {
         return MMIO_UNASSIGNED;
     }
+    return MMIO_OK;
 }
 
 /* C1.8.7/C1.8.8: CTRL's enables and CYCCNT reset to 0. */

@@ -115,7 +115,7 @@ static void ivshmem_flat_destroy(void *dev)
     if (s == NULL)
         return;
     /* After this returns no handler runs, so nothing new is posted. */
-    ivshmem_client_set_handlers(s->client, NULL, NULL);
+    ivshmem_client_set_interrupt_handler(s->client, NULL, NULL);
     s->dead = true;
     g_atomic_rc_box_release(s);
 }
@@ -126,8 +126,7 @@ IvshmemFlat *ivshmem_flat_new(IvshmemClient *client, DeferQueue *defer, IrqLine 
     s->client = client;
     s->defer = defer;
     s->irq = irq;
-    static const IvshmemClientHandlers handlers = { .interrupt = ivshmem_flat_interrupt };
-    ivshmem_client_set_handlers(client, &handlers, s);
+    ivshmem_client_set_interrupt_handler(client, ivshmem_flat_interrupt, s);
     return s;
 }
 

@@ -215,18 +215,23 @@ static bool nvic_bits_decode(uint32_t offset, unsigned *bank, unsigned *first_ir
     return true;
 }
 
-static void nvic_bits_read(const Scs *scs, unsigned bank, unsigned first_irq, unsigned size,
-                           uint32_t *value)
+/* Bit i of the access is interrupt first_irq + i; bits of absent
+ * interrupts are RAZ/WI. */
+static uint32_t nvic_bits_read(const Scs *scs, uint32_t offset, unsigned size)
 {
-    *value = 0;
+    unsigned bank = 0, first_irq = 0;
+    uint32_t value = 0;
+    nvic_bits_decode(offset, &bank, &first_irq);
     for (unsigned i = 0; i < size * 8 && first_irq + i < nvic_num_irqs(scs->nvic); i++)
         if (irq_bit(scs, bank, first_irq + i))
-            *value |= 1u << i;
+            value |= 1u << i;
+    return value;
 }
 
-static void nvic_bits_write(Scs *scs, unsigned bank, unsigned first_irq, unsigned size,
-                            uint32_t value)
+static void nvic_bits_write(Scs *scs, uint32_t offset, unsigned size, uint32_t value)
 {
+    unsigned bank = 0, first_irq = 0;
+    nvic_bits_decode(offset, &bank, &first_irq);
     if (bank == BITS_IABR) {
         log_guest_error(WHO, "write to read-only NVIC_IABR ignored");
         return;
@@ -502,6 +507,45 @@ static bool misc_write(Scs *scs, uint32_t offset, uint32_t value)
 
 /* ---- dispatch --------------------------------------------------------------- */
 
+/* The windows of the SCS, each with its own access-size rule. */
+typedef enum {
+    WIN_SYSTICK,   /* delegated to systick.c */
+    WIN_NVIC_BITS, /* ISER..IABR: any size */
+    WIN_PRIO,      /* IPR, SHPR: any size, a byte per exception */
+    WIN_CFSR,      /* any size: MMFSR, BFSR, UFSR */
+    WIN_ID,        /* PID/CID: any size at the word offset */
+    WIN_WORD,      /* everything else: word registers */
+} Window;
+
+static Window window_of(uint32_t offset)
+{
+    unsigned bank = 0, first_irq = 0;
+    if (in_range(offset, SYSTICK_OFFSET, SYSTICK_OFFSET + SYSTICK_SIZE))
+        return WIN_SYSTICK;
+    if (nvic_bits_decode(offset, &bank, &first_irq))
+        return WIN_NVIC_BITS;
+    if (in_range(offset, R_IPR, R_IPR_END) || in_range(offset, R_SHPR1, R_SHPR_END))
+        return WIN_PRIO;
+    if (in_range(offset, R_CFSR, R_CFSR + 4))
+        return WIN_CFSR;
+    if (in_range(offset, R_PID4, R_ID_REGS_END))
+        return WIN_ID;
+    return WIN_WORD;
+}
+
+/* The exception whose priority byte is at offset (IPR or SHPR). */
+static unsigned prio_exc(uint32_t offset)
+{
+    if (in_range(offset, R_IPR, R_IPR_END))
+        return EXC_IRQ0 + offset - R_IPR;
+    return SHPR_FIRST_EXC + offset - R_SHPR1;
+}
+
+static uint32_t size_mask(unsigned size)
+{
+    return (uint32_t)((1ull << (8 * size)) - 1);
+}
+
 static MmioResult scs_read_word(Scs *scs, uint32_t offset, uint32_t *value)
 {
     if (scb_read(scs, offset, value) || misc_read(scs, offset, value))
@@ -512,51 +556,53 @@ static MmioResult scs_read_word(Scs *scs, uint32_t offset, uint32_t *value)
 static MmioResult scs_read(void *dev, uint32_t offset, unsigned size, uint32_t *value)
 {
     Scs *scs = dev;
-    unsigned bank, first_irq;
-    if (in_range(offset, SYSTICK_OFFSET, SYSTICK_OFFSET + SYSTICK_SIZE))
+    switch (window_of(offset)) {
+    case WIN_SYSTICK:
         return systick_read(scs->systick, offset - SYSTICK_OFFSET, size, value);
-    if (nvic_bits_decode(offset, &bank, &first_irq)) {
-        nvic_bits_read(scs, bank, first_irq, size, value);
-    } else if (in_range(offset, R_IPR, R_IPR_END)) {
-        *value = prio_bytes_read(scs, EXC_IRQ0 + offset - R_IPR, size);
-    } else if (in_range(offset, R_SHPR1, R_SHPR_END)) {
-        *value = prio_bytes_read(scs, SHPR_FIRST_EXC + offset - R_SHPR1, size);
-    } else if (in_range(offset, R_CFSR, R_CFSR + 4)) {
-        uint64_t cfsr = nvic_scb(scs->nvic)->cfsr >> (8 * (offset - R_CFSR));
-        *value = (uint32_t)(cfsr & ((1ull << (8 * size)) - 1));
-    } else if (in_range(offset, R_PID4, R_ID_REGS_END)) {
+    case WIN_NVIC_BITS:
+        *value = nvic_bits_read(scs, offset, size);
+        return MMIO_OK;
+    case WIN_PRIO:
+        *value = prio_bytes_read(scs, prio_exc(offset), size);
+        return MMIO_OK;
+    case WIN_CFSR:
+        *value = (nvic_scb(scs->nvic)->cfsr >> (8 * (offset - R_CFSR))) & size_mask(size);
+        return MMIO_OK;
+    case WIN_ID:
         *value = offset % 4 ? 0 : scs_id[(offset - R_PID4) / 4];
-    } else if (size != 4) {
-        return MMIO_UNASSIGNED;
-    } else {
-        return scs_read_word(scs, offset, value);
+        return MMIO_OK;
+    default:
+        return size == 4 ? scs_read_word(scs, offset, value) : MMIO_UNASSIGNED;
     }
-    return MMIO_OK;
+}
+
+static MmioResult scs_write_word(Scs *scs, uint32_t offset, uint32_t value)
+{
+    if (scb_write(scs, offset, value) || misc_write(scs, offset, value))
+        return MMIO_OK;
+    return MMIO_UNASSIGNED;
 }
 
 static MmioResult scs_write(void *dev, uint32_t offset, uint32_t value, unsigned size)
 {
     Scs *scs = dev;
-    unsigned bank, first_irq;
-    if (in_range(offset, SYSTICK_OFFSET, SYSTICK_OFFSET + SYSTICK_SIZE))
+    switch (window_of(offset)) {
+    case WIN_SYSTICK:
         return systick_write(scs->systick, offset - SYSTICK_OFFSET, value, size);
-    if (nvic_bits_decode(offset, &bank, &first_irq)) {
-        nvic_bits_write(scs, bank, first_irq, size, value);
-    } else if (in_range(offset, R_IPR, R_IPR_END)) {
-        prio_bytes_write(scs, EXC_IRQ0 + offset - R_IPR, size, value);
-    } else if (in_range(offset, R_SHPR1, R_SHPR_END)) {
-        prio_bytes_write(scs, SHPR_FIRST_EXC + offset - R_SHPR1, size, value);
-    } else if (in_range(offset, R_CFSR, R_CFSR + 4)) {
-        uint32_t w1c = (uint32_t)(value & ((1ull << (8 * size)) - 1));
-        nvic_scb(scs->nvic)->cfsr &= ~(w1c << (8 * (offset - R_CFSR)));
-    } else if (in_range(offset, R_PID4, R_ID_REGS_END)) {
-        /* read-only identification */
-    } else if (size != 4) {
-        return MMIO_UNASSIGNED;
-    } else if (!scb_write(scs, offset, value) && !misc_write(scs, offset, value)) {
-        return MMIO_UNASSIGNED;
+    case WIN_NVIC_BITS:
+        nvic_bits_write(scs, offset, size, value);
+        return MMIO_OK;
+    case WIN_PRIO:
+        prio_bytes_write(scs, prio_exc(offset), size, value);
+        return MMIO_OK;
+    case WIN_CFSR:
+        nvic_scb(scs->nvic)->cfsr &= ~((value & size_mask(size)) << (8 * (offset - R_CFSR)));
+        return MMIO_OK;
+    case WIN_ID:
+        return MMIO_OK; /* read-only identification */
+    default:
+        return size == 4 ? scs_write_word(scs, offset, value) : MMIO_UNASSIGNED;
     }
-    return MMIO_OK;
 }
 
 static void scs_reset(void *dev)

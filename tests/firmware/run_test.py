@@ -27,9 +27,11 @@ def main():
     p.add_argument("--expect-exit", type=int, required=True)
     p.add_argument("--expect-stdout-file")
     p.add_argument("--expect-stdout")
+    p.add_argument("--expect-stderr-file")
     p.add_argument("--stdout-contains", action="append", default=[])
     p.add_argument("--stderr-contains", action="append", default=[])
     p.add_argument("--stdin")
+    p.add_argument("--stdin-file")
     p.add_argument("--max-seconds", type=float, default=60.0)
     p.add_argument("--twice-identical", action="store_true",
                    help="run twice; stdout must be byte-identical")
@@ -37,6 +39,9 @@ def main():
     a = p.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
 
+    if a.stdin_file:
+        with open(a.stdin_file, encoding="utf-8") as f:
+            a.stdin = f.read()
     proc, elapsed = run(cmd, a.stdin, a.max_seconds)
     out = proc.stdout.decode(errors="replace")
     err = proc.stderr.decode(errors="replace")
@@ -49,6 +54,11 @@ def main():
             expected = f.read()
     if expected is not None and out != expected:
         failures.append(f"stdout differs:\n--- expected\n{expected}\n--- got\n{out}")
+    if a.expect_stderr_file:
+        with open(a.expect_stderr_file, encoding="utf-8") as f:
+            expected_err = f.read()
+        if err != expected_err:
+            failures.append(f"stderr differs:\n--- expected\n{expected_err}\n--- got\n{err}")
     for s in a.stdout_contains:
         if s not in out:
             failures.append(f"stdout lacks {s!r}")

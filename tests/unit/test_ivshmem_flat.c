@@ -15,6 +15,7 @@
 
 #include "client.h"
 #include "errors.h"
+#include "ivshmem_test_fds.h"
 #include "ivshmem_flat.h"
 
 #define SHM_SIZE (64 * 1024)
@@ -22,17 +23,6 @@
 #define FAST_TIMEOUT_MS 100
 
 /* ---- helpers ---- */
-
-static unsigned count_fds(void)
-{
-    unsigned n = 0;
-    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
-    ck_assert_ptr_nonnull(d);
-    while (g_dir_read_name(d) != NULL)
-        n++;
-    g_dir_close(d);
-    return n;
-}
 
 /* The test's side of the protocol. Peers' eventfds stay open here too (the
  * client gets duplicates), so the test sees doorbells and kicks own vectors. */

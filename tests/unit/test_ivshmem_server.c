@@ -13,20 +13,10 @@
 
 #include "client.h"
 #include "errors.h"
+#include "ivshmem_test_fds.h"
 #include "server.h"
 
 /* ---- helpers ---- */
-
-static unsigned count_fds(void)
-{
-    unsigned n = 0;
-    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
-    ck_assert_ptr_nonnull(d);
-    while (g_dir_read_name(d) != NULL)
-        n++;
-    g_dir_close(d);
-    return n;
-}
 
 typedef struct {
     GMainContext *ctx;
@@ -285,8 +275,7 @@ START_TEST(test_doorbells_reach_the_named_peer_and_vector)
     server_start((IvshmemServerConfig){ .vectors = 4 });
     IvshmemClient *a = peer_connect(), *b = peer_connect();
     Hits hits = { 0 };
-    IvshmemClientHandlers h = { .interrupt = count_interrupt };
-    ivshmem_client_set_handlers(b, &h, &hits);
+    ivshmem_client_set_interrupt_handler(b, count_interrupt, &hits);
     WAIT_UNTIL(ivshmem_client_peer_vectors(a, 1) == 4);
     ck_assert_int_eq(ivshmem_client_notify(a, 1, 2), IVSHMEM_NOTIFY_OK);
     WAIT_UNTIL(hits.hits[2] == 1);

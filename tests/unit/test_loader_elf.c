@@ -351,10 +351,12 @@ TestBytes *test_elf_build_elf64(void)
 
 char *test_write_file(const char *dir, const char *name, const void *data, size_t len)
 {
-    /* Plain stdio: no fsync for the thousands of files the sweeps write, and
-     * g_file_set_contents_full() without flags leaves an old file's bytes in
-     * place when asked to write zero. */
+    /* Plain stdio: g_file_set_contents() may fsync, and without flags it
+     * leaves an old file's bytes in place when asked to write zero. Unlink
+     * first: ext4 starts writeback when a truncated file is closed, which
+     * makes the sweeps' thousands of rewrites wait on the disk. */
     char *path = g_build_filename(dir, name, NULL);
+    g_remove(path);
     FILE *f = g_fopen(path, "wb");
     if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
         g_error("writing %s failed", path);
