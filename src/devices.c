@@ -98,7 +98,8 @@ static bool serial_backend(Machine *m, const BoardDevice *d, CharDev **out, GErr
 static void *create_cmsdk_uart(Machine *m, const BoardDevice *d, const DeviceClass **cls,
                                GError **error)
 {
-    CmsdkUartConfig cfg = { .name = d->name, .pclk_hz = (uint32_t)m->board->cpu_hz };
+    CmsdkUartConfig cfg = { .name = d->name, .pclk_hz = (uint32_t)m->board->cpu_hz,
+                            .clock = m->clock };
     if (!serial_backend(m, d, &cfg.chr, error) || !wire_irq(m, d, "tx", &cfg.tx_irq, error) ||
         !wire_irq(m, d, "rx", &cfg.rx_irq, error) ||
         !wire_irq(m, d, "overflow", &cfg.overflow_irq, error) ||

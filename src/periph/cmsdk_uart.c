@@ -63,6 +63,8 @@ struct CmsdkUart {
     uint32_t intstatus;
     uint32_t bauddiv;
     uint8_t rxbuf;
+    Clock *clock;
+    Timer *rx_refill; /* NULL without a clock: refill at once */
 };
 
 /* The overrun interrupt bits are not latched: they are STATE's overrun
@@ -113,12 +115,32 @@ static void cmsdk_uart_chr_receive(void *opaque, const uint8_t *buf, size_t len)
         cmsdk_uart_receive(opaque, buf[i]);
 }
 
+static void cmsdk_uart_refill(void *opaque)
+{
+    CmsdkUart *u = opaque;
+    chardev_deliver(u->chr);
+}
+
+/* The next queued byte arrives one character time (10 bits at the baud
+ * rate) after the guest emptied the buffer, as on the wire. Handing it
+ * over inside the DATA read would let a driver that reads DATA and then
+ * writes INTCLEAR clear the new byte's interrupt and stall. */
+static void cmsdk_uart_schedule_refill(CmsdkUart *u)
+{
+    if (u->rx_refill == NULL || u->pclk_hz == 0) {
+        chardev_deliver(u->chr);
+        return;
+    }
+    uint64_t ticks = 10ull * MAX(u->bauddiv, BAUDDIV_MIN);
+    timer_mod(u->rx_refill, clock_ns(u->clock) + clock_ticks_to_ns(ticks, u->pclk_hz));
+}
+
 static uint32_t cmsdk_uart_read_data(CmsdkUart *u)
 {
     uint32_t r = u->rxbuf;
     u->state &= ~STATE_RXFULL;
     cmsdk_uart_update(u);
-    chardev_deliver(u->chr); /* room again: next queued byte */
+    cmsdk_uart_schedule_refill(u); /* room again: next queued byte */
     return r;
 }
 
@@ -268,6 +290,7 @@ static void cmsdk_uart_destroy(void *dev)
     if (u == NULL)
         return;
     chardev_set_frontend(u->chr, NULL); /* the machine owns the chardev */
+    timer_free(u->rx_refill);
     g_free(u->name);
     g_free(u);
 }
@@ -282,6 +305,9 @@ CmsdkUart *cmsdk_uart_new(const CmsdkUartConfig *cfg)
     u->overflow_irq = cfg->overflow_irq;
     u->combined_irq = cfg->combined_irq;
     u->pclk_hz = cfg->pclk_hz;
+    u->clock = cfg->clock;
+    if (cfg->clock != NULL)
+        u->rx_refill = timer_new(cfg->clock, cmsdk_uart_refill, u);
     cmsdk_uart_reset_registers(u);
 
     const CharFrontend fe = {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "chardev.h"
+#include "clock.h"
 #include "device.h"
 
 typedef struct CmsdkUart CmsdkUart;
@@ -17,7 +18,8 @@ typedef struct CmsdkUartConfig {
     IrqLine rx_irq;     /* RXINT */
     IrqLine overflow_irq; /* TXOVRINT | RXOVRINT */
     IrqLine combined_irq; /* UARTINT: any of the above */
-    uint32_t pclk_hz;   /* APB clock, for the baud rate trace; 0: unknown */
+    uint32_t pclk_hz;   /* APB clock; 0: unknown */
+    Clock *clock;       /* paces RX at the baud rate; NULL: as fast as read */
 } CmsdkUartConfig;
 
 extern const DeviceClass cmsdk_uart_class; /* "cmsdk-apb-uart" */

@@ -223,8 +223,10 @@ static void test_timer_cb(void *opaque)
 {
     TestTimer *t = opaque;
     size_t len = strlen(fired);
-    if (len < MAX_LOG)
+    if (len < MAX_LOG) {
         fired[len] = t->name;
+        fired[len + 1] = '\0';
+    }
     if (t->also_del != NULL)
         timer_del(t->also_del);
     if (t->also_mod != NULL)

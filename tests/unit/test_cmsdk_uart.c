@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "chardev.h"
+#include "clock.h"
 #include "cmsdk_uart.h"
 
 #define DATA 0x00
@@ -329,6 +330,50 @@ START_TEST(reading_data_fetches_the_next_queued_byte)
 }
 END_TEST
 
+/* With a clock, the next byte comes one character time (10 bits of
+ * BAUDDIV pclk cycles) after DATA was read, as on the wire: a driver that
+ * reads DATA and then clears the RX interrupt must not lose the next
+ * byte's interrupt. */
+START_TEST(paced_rx_refill_waits_one_character_time)
+{
+    Clock *clock = clock_new_virtual(25000000);
+    CharDev *in = chardev_new_fds(-1, -1);
+    Line rx = { 0 };
+    CmsdkUartConfig cfg = { .name = "paced", .chr = in, .rx_irq = { line_handler, &rx, 0 },
+                            .pclk_hz = 25000000, .clock = clock };
+    CmsdkUart *u = cmsdk_uart_new(&cfg);
+    uint32_t v;
+    cmsdk_uart_class.write(u, CTRL, RX_EN | RX_INTEN, 4);
+    cmsdk_uart_class.write(u, BAUDDIV, 100, 4);
+    chardev_push_input(in, (const uint8_t *)"ab", 2);
+    chardev_deliver(in);
+    ck_assert(rx.level);
+
+    cmsdk_uart_class.read(u, DATA, 4, &v);
+    ck_assert_uint_eq(v, 'a');
+    cmsdk_uart_class.write(u, INTCLEAR, INT_RX, 4); /* read, then clear */
+    ck_assert(!rx.level);
+    cmsdk_uart_class.read(u, STATE, 4, &v);
+    ck_assert_uint_eq(v & RXFULL, 0); /* 'b' is still on the wire */
+
+    clock_set_insns(clock, 10 * 100 - 1);
+    clock_run_due(clock);
+    cmsdk_uart_class.read(u, STATE, 4, &v);
+    ck_assert_uint_eq(v & RXFULL, 0);
+    clock_set_insns(clock, 10 * 100);
+    clock_run_due(clock);
+    cmsdk_uart_class.read(u, STATE, 4, &v);
+    ck_assert_uint_eq(v & RXFULL, RXFULL);
+    ck_assert(rx.level); /* the new byte's interrupt survived the clear */
+    cmsdk_uart_class.read(u, DATA, 4, &v);
+    ck_assert_uint_eq(v, 'b');
+
+    cmsdk_uart_class.destroy(u);
+    chardev_free(in);
+    clock_free(clock);
+}
+END_TEST
+
 START_TEST(rx_input_waits_in_the_chardev_while_rx_is_disabled)
 {
     input("q");
@@ -525,6 +570,7 @@ static Suite *cmsdk_uart_suite(void)
     TCASE("receive");
     tcase_add_test(tc, rx_byte_sets_rxfull_until_data_is_read);
     tcase_add_test(tc, reading_data_fetches_the_next_queued_byte);
+    tcase_add_test(tc, paced_rx_refill_waits_one_character_time);
     tcase_add_test(tc, rx_input_waits_in_the_chardev_while_rx_is_disabled);
     tcase_add_test(tc, rx_byte_arriving_with_rx_disabled_is_dropped);
     tcase_add_test(tc, rx_byte_arriving_while_full_overruns_and_replaces);

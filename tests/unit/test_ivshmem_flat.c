@@ -16,6 +16,7 @@
 #include "client.h"
 #include "errors.h"
 #include "ivshmem_test_fds.h"
+#include "iothread.h"
 #include "ivshmem_flat.h"
 
 #define SHM_SIZE (64 * 1024)
@@ -395,6 +396,44 @@ START_TEST(test_pulse_queued_before_destroy_does_nothing_after)
     dev = NULL;
     defer_run(defer);
     ck_assert_uint_eq(pulses, 0);
+}
+END_TEST
+
+/* The real arrangement: the client's sources on an I/O thread, doorbells
+ * and pulses on this thread (the CPU thread). Under ASan this catches a
+ * doorbell using a departing peer's fd or memory. */
+START_TEST(test_doorbells_race_peers_joining_and_leaving_safely)
+{
+    send_standard_greeting();
+    IoThread *io = iothread_new();
+    IvshmemClientConfig cfg = { .shm_size = SHM_SIZE, .context = iothread_context(io) };
+    client = ivshmem_client_new_for_socket(fake.client_end, "fake", &cfg, NULL);
+    ck_assert_ptr_nonnull(client);
+    IrqLine line = { record_irq, NULL, 0 };
+    dev = ivshmem_flat_new(client, defer, line);
+    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    for (unsigned i = 0; i < 2000; i++) {
+        send_msg(6, efd);
+        doorbell(6, 0);
+        send_msg(6, -1);
+        doorbell(6, 0);
+        if (i % 100 == 0)
+            kick(fake.efd[OWN_ID][i % 200 ? 1 : 0]);
+        defer_run(defer);
+    }
+    send_vectors(7, 1); /* messages are handled in order: when 7 is there, all are */
+    gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while ((pulses == 0 || ivshmem_client_peer_vectors(client, 7) == 0) &&
+           g_get_monotonic_time() < end) {
+        defer_run(defer);
+        g_usleep(1000);
+    }
+    ck_assert_uint_ge(pulses, 1);
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(client, 6), 0);
+    ivshmem_flat_class.destroy(dev);
+    dev = NULL;
+    iothread_free(io); /* the client's sources stop before it is freed */
+    close(efd);
 }
 END_TEST
 
@@ -782,7 +821,9 @@ END_TEST
 
 static void warm_up(void)
 {
-    /* One-time lazy fds (GLib, GIO types) must not count as leaks. */
+    /* One-time lazy fds (GLib's, for threads and GIO types) must not count
+     * as leaks. */
+    iothread_free(iothread_new());
     g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
                                         G_SOCKET_PROTOCOL_DEFAULT, NULL);
     g_autoptr(GSocketControlMessage) m = g_unix_fd_message_new();
@@ -824,6 +865,7 @@ static Suite *ivshmem_flat_suite(void)
     tcase_add_test(tc, test_pulses_reach_the_line_only_through_the_defer_queue);
     tcase_add_test(tc, test_kick_before_the_device_exists_is_not_lost);
     tcase_add_test(tc, test_pulse_queued_before_destroy_does_nothing_after);
+    tcase_add_test(tc, test_doorbells_race_peers_joining_and_leaving_safely);
     suite_add_tcase(s, tc);
 
     tc = tcase("shared memory");
