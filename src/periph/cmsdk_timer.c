@@ -1,7 +1,9 @@
 /* CMSDK APB timer: a 32-bit down-counter clocked by PCLK that interrupts
  * when it reaches zero and reloads from RELOAD (DDI 0479C 4.4). Behaviour
  * follows QEMU's hw/timer/cmsdk-apb-timer.c. The EXTIN input (as enable
- * or as clock) is not modelled: the bits read back but change nothing. */
+ * or as clock) is not modelled: the bits read back but change nothing.
+ *
+ * The down-counter comes first; the dual timer uses it too. */
 #include "cmsdk_timer.h"
 
 #include <glib.h>

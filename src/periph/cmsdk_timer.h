@@ -37,7 +37,8 @@ CmsdkCounter *cmsdk_counter_new(Clock *clock, uint64_t hz, void (*expired)(void 
 void cmsdk_counter_free(CmsdkCounter *c);
 
 /* Runs an expiry whose deadline has passed but which clock_run_due() has
- * not run yet, so a register access sees what happened before it. */
+ * not run yet. Call it first in every register access, so the access
+ * sees what happened before it and no parameter change loses an expiry. */
 void cmsdk_counter_sync(CmsdkCounter *c);
 
 void cmsdk_counter_run(CmsdkCounter *c);  /* no-op while running */

@@ -64,7 +64,8 @@ static bool prio_configurable(const Nvic *nvic, unsigned exc)
     return exc >= EXC_MEMMANAGE && exc_exists(nvic, exc);
 }
 
-/* Exceptions whose enable is software-controlled (B3.2.13, B3.4.3, C1.6.5). */
+/* Exceptions whose enable is software-controlled: SHCSR (B3.2.13), NVIC_ISER
+ * (B3.4.4), DEMCR.MON_EN (C1.6.5). */
 static bool enable_configurable(const Nvic *nvic, unsigned exc)
 {
     switch (exc) {
@@ -367,8 +368,8 @@ static bool is_synchronous(unsigned exc)
 
 /* A synchronous exception must be taken at once: if it is disabled or its
  * group priority does not beat the execution priority it escalates to
- * HardFault (HFSR.FORCED); HardFault itself (priority -1) needs an
- * execution priority above -1, or the processor locks up (B1.5.15). */
+ * HardFault (HFSR.FORCED, B1.5.14); HardFault itself (priority -1) needs
+ * an execution priority above -1, or the processor locks up (B1.5.15). */
 unsigned nvic_route_fault(Nvic *nvic, unsigned fault, NvicMasks masks)
 {
     g_return_val_if_fail(is_synchronous(fault), 0);

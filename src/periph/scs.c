@@ -1,10 +1,11 @@
 /* The ARMv7-M System Control Space at 0xE000E000 (ARMv7-M ARM B3.2
  * SCB, B3.3 SysTick, B3.4 NVIC, C1.6 CoreDebug) for a Cortex-M3 r2p1
  * without MPU or FPU, following QEMU's hw/intc/armv7m_nvic.c in
- * behaviour.
+ * behaviour. Section numbers are those of ARM DDI 0403E.
  *
  * Access sizes: the NVIC bit arrays, IPR, SHPR and CFSR take byte,
- * halfword and word accesses (as QEMU); SysTick and every other register
+ * halfword and word accesses (as QEMU), and so does SHCSR (ARM documents
+ * a halfword write of its enables for the M3); SysTick and every other register
  * are word-only, and a narrower access there answers MMIO_UNASSIGNED
  * (RAZ/WI, traced), which is what QEMU does for this UNPREDICTABLE case.
  * Offsets with no register answer MMIO_UNASSIGNED. */
@@ -21,7 +22,7 @@
 #define R_ACTLR 0x008
 #define ACTLR_WRITABLE 0x7u /* M3: DISMCYCINT, DISDEFWBUF, DISFOLD */
 
-/* B3.4.3 NVIC: five bit arrays of 16 words, 0x80 apart */
+/* B3.4.4-B3.4.8 NVIC_ISER..NVIC_IABR: five bit arrays of 16 words */
 #define R_NVIC_BITS 0x100 /* ISER */
 #define NVIC_BITS_STRIDE 0x80
 #define NVIC_BITS_LEN 0x40
@@ -29,7 +30,7 @@ enum { BITS_ISER, BITS_ICER, BITS_ISPR, BITS_ICPR, BITS_IABR, BITS_COUNT };
 #define R_IPR 0x400
 #define R_IPR_END 0x5f0
 
-/* B3.2.3 SCB */
+/* B3.2 SCB */
 #define R_CPUID 0xd00
 #define R_ICSR 0xd04
 #define ICSR_VECTACTIVE_MASK 0x1ffu
@@ -109,7 +110,7 @@ enum { BITS_ISER, BITS_ICER, BITS_ISPR, BITS_ICPR, BITS_IABR, BITS_COUNT };
 #define R_PID4 0xfd0
 #define R_ID_REGS_END 0x1000
 
-/* ID_PFR0, ID_PFR1, ID_DFR0, ID_AFR0, ID_MMFR0-3, ID_ISAR0-4 (B4.1.2):
+/* ID_PFR0, ID_PFR1, ID_DFR0, ID_AFR0, ID_MMFR0-3, ID_ISAR0-4 (chapter B4):
  * Cortex-M3 r2p1, the values QEMU's cortex-m3 reports. */
 static const uint32_t feature_ids[] = {
     0x00000030, 0x00000200, 0x00100000, 0x00000000,
@@ -159,6 +160,12 @@ struct Scs {
 static bool in_range(uint32_t offset, uint32_t start, uint32_t end)
 {
     return offset >= start && offset < end;
+}
+
+/* The bits a byte, halfword or word access covers. */
+static uint32_t size_mask(unsigned size)
+{
+    return (uint32_t)((1ull << (8 * size)) - 1);
 }
 
 /* ---- NVIC bit arrays and priorities (B3.4) ------------------------------ */
@@ -241,7 +248,7 @@ static void nvic_bits_write(Scs *scs, uint32_t offset, unsigned size, uint32_t v
             irq_bit_write(scs, bank, first_irq + i);
 }
 
-/* IPR (B3.4.8) and SHPR1-3 (B3.2.10-12): one priority byte per exception;
+/* IPR (B3.4.9) and SHPR1-3 (B3.2.10-12): one priority byte per exception;
  * bytes of absent or reserved exceptions are RAZ/WI. */
 static uint32_t prio_bytes_read(const Scs *scs, unsigned first_exc, unsigned size)
 {
@@ -351,6 +358,14 @@ static void shcsr_write(Scs *scs, uint32_t value)
         nvic_set_enabled(nvic, shcsr_enable[i].exc, value & shcsr_enable[i].bit);
 }
 
+/* A byte or halfword write changes only its lanes of SHCSR. */
+static void shcsr_write_lanes(Scs *scs, unsigned byte, unsigned size, uint32_t value)
+{
+    unsigned shift = 8 * byte;
+    uint32_t lanes = size_mask(size) << shift;
+    shcsr_write(scs, (shcsr_read(scs) & ~lanes) | ((value << shift) & lanes));
+}
+
 static bool scb_read(const Scs *scs, uint32_t offset, uint32_t *value)
 {
     const ScbRegs *scb = nvic_scb(scs->nvic);
@@ -364,7 +379,6 @@ static bool scb_read(const Scs *scs, uint32_t offset, uint32_t *value)
         return true;
     case R_SCR: *value = scb->scr; return true;
     case R_CCR: *value = scb->ccr; return true;
-    case R_SHCSR: *value = shcsr_read(scs); return true;
     case R_HFSR: *value = scb->hfsr; return true;
     case R_DFSR: *value = scb->dfsr; return true;
     case R_MMFAR: *value = scb->mmfar; return true;
@@ -374,7 +388,8 @@ static bool scb_read(const Scs *scs, uint32_t offset, uint32_t *value)
     }
 }
 
-/* HFSR, DFSR, AFSR (and CFSR): write 1 to clear (B3.2.15-B3.2.19). */
+/* The fault status registers HFSR, DFSR, AFSR (and CFSR) are write-1-to-
+ * clear (B3.2, C1.6). */
 static bool scb_write(Scs *scs, uint32_t offset, uint32_t value)
 {
     ScbRegs *scb = nvic_scb(scs->nvic);
@@ -385,7 +400,6 @@ static bool scb_write(Scs *scs, uint32_t offset, uint32_t value)
     case R_AIRCR: aircr_write(scs, value); return true;
     case R_SCR: scb->scr = value & SCR_WRITABLE; return true;
     case R_CCR: scb->ccr = value & CCR_WRITABLE; return true;
-    case R_SHCSR: shcsr_write(scs, value); return true;
     case R_HFSR: scb->hfsr &= ~value; return true;
     case R_DFSR: scb->dfsr &= ~value; return true;
     case R_MMFAR: scb->mmfar = value; return true;
@@ -465,7 +479,7 @@ static bool debug_write(Scs *scs, uint32_t offset, uint32_t value)
 static bool misc_read(const Scs *scs, uint32_t offset, uint32_t *value)
 {
     if (offset == R_ICTR) {
-        /* B3.4.2: INTLINESNUM = number of 32-line blocks, minus one */
+        /* ICTR (B3.4): INTLINESNUM = number of 32-line blocks, minus one */
         unsigned lines = nvic_num_irqs(scs->nvic);
         *value = lines == 0 ? 0 : (lines + 31) / 32 - 1;
     } else if (offset == R_ACTLR) {
@@ -489,7 +503,7 @@ static bool misc_write(Scs *scs, uint32_t offset, uint32_t value)
     if (offset == R_ACTLR) {
         scs->actlr = value & ACTLR_WRITABLE;
     } else if (offset == R_STIR) {
-        /* B3.4.9: pends external interrupt INTID */
+        /* STIR (B3.4): pends external interrupt INTID */
         unsigned irq = value & STIR_INTID_MASK;
         if (irq < nvic_num_irqs(scs->nvic))
             nvic_set_pending(scs->nvic, EXC_IRQ0 + irq);
@@ -513,6 +527,7 @@ typedef enum {
     WIN_NVIC_BITS, /* ISER..IABR: any size */
     WIN_PRIO,      /* IPR, SHPR: any size, a byte per exception */
     WIN_CFSR,      /* any size: MMFSR, BFSR, UFSR */
+    WIN_SHCSR,     /* any size: read-modify-write of the word */
     WIN_ID,        /* PID/CID: any size at the word offset */
     WIN_WORD,      /* everything else: word registers */
 } Window;
@@ -528,6 +543,8 @@ static Window window_of(uint32_t offset)
         return WIN_PRIO;
     if (in_range(offset, R_CFSR, R_CFSR + 4))
         return WIN_CFSR;
+    if (in_range(offset, R_SHCSR, R_SHCSR + 4))
+        return WIN_SHCSR;
     if (in_range(offset, R_PID4, R_ID_REGS_END))
         return WIN_ID;
     return WIN_WORD;
@@ -539,11 +556,6 @@ static unsigned prio_exc(uint32_t offset)
     if (in_range(offset, R_IPR, R_IPR_END))
         return EXC_IRQ0 + offset - R_IPR;
     return SHPR_FIRST_EXC + offset - R_SHPR1;
-}
-
-static uint32_t size_mask(unsigned size)
-{
-    return (uint32_t)((1ull << (8 * size)) - 1);
 }
 
 static MmioResult scs_read_word(Scs *scs, uint32_t offset, uint32_t *value)
@@ -567,6 +579,9 @@ static MmioResult scs_read(void *dev, uint32_t offset, unsigned size, uint32_t *
         return MMIO_OK;
     case WIN_CFSR:
         *value = (nvic_scb(scs->nvic)->cfsr >> (8 * (offset - R_CFSR))) & size_mask(size);
+        return MMIO_OK;
+    case WIN_SHCSR:
+        *value = (shcsr_read(scs) >> (8 * (offset - R_SHCSR))) & size_mask(size);
         return MMIO_OK;
     case WIN_ID:
         *value = offset % 4 ? 0 : scs_id[(offset - R_PID4) / 4];
@@ -597,6 +612,9 @@ static MmioResult scs_write(void *dev, uint32_t offset, uint32_t value, unsigned
         return MMIO_OK;
     case WIN_CFSR:
         nvic_scb(scs->nvic)->cfsr &= ~((value & size_mask(size)) << (8 * (offset - R_CFSR)));
+        return MMIO_OK;
+    case WIN_SHCSR:
+        shcsr_write_lanes(scs, offset - R_SHCSR, size, value);
         return MMIO_OK;
     case WIN_ID:
         return MMIO_OK; /* read-only identification */

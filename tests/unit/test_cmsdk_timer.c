@@ -7,7 +7,7 @@
 
 #include "clock.h"
 #include "cmsdk_timer.h"
-#include "irq_probe.h"
+#include "device_test.h"
 
 #define HZ 25000000u
 #define NS_PER_TICK 40u
@@ -23,43 +23,27 @@ enum {
 #define SELEXTCLK 0x4u
 #define IRQEN 0x8u
 
-static Clock *clk;
-static uint64_t insns;
+static TestClock vt;
 static CmsdkTimer *timer;
 static IrqProbe irq;
 
 static void setup(void)
 {
-    clk = clock_new_virtual(HZ);
-    insns = 0;
-    timer = cmsdk_timer_new("timer0", clk, HZ, irq_probe_line(&irq));
+    test_clock_init(&vt, HZ);
+    timer = cmsdk_timer_new("timer0", vt.clock, HZ, irq_probe_line(&irq));
 }
 
 static void teardown(void)
 {
     cmsdk_timer_class.destroy(timer);
-    clock_free(clk);
+    clock_free(vt.clock);
 }
 
-/* Runs `ticks` instructions, then the timers that are due, as the CPU
- * loop does. */
-static void advance(uint64_t ticks)
-{
-    insns += ticks;
-    clock_set_insns(clk, insns);
-    clock_run_due(clk);
-}
-
-static uint32_t rd(uint32_t offset)
-{
-    uint32_t v = 0xDEADBEEF;
-    ck_assert_int_eq(cmsdk_timer_class.read(timer, offset, 4, &v), MMIO_OK);
-    return v;
-}
-
+static void advance(uint64_t ticks) { test_clock_advance(&vt, ticks); }
+static uint32_t rd(uint32_t offset) { return mmio_read32(&cmsdk_timer_class, timer, offset); }
 static void wr(uint32_t offset, uint32_t value)
 {
-    ck_assert_int_eq(cmsdk_timer_class.write(timer, offset, value, 4), MMIO_OK);
+    mmio_write32(&cmsdk_timer_class, timer, offset, value);
 }
 
 /* ---- reset and identification --------------------------------------- */
@@ -73,7 +57,7 @@ START_TEST(reset_leaves_a_stopped_timer_with_zero_registers)
     advance(1000);
     ck_assert_uint_eq(rd(VALUE), 0);
     ck_assert_uint_eq(irq.calls, 0);
-    ck_assert_uint_eq(clock_next_deadline(clk), CLOCK_NEVER);
+    ck_assert_uint_eq(clock_next_deadline(vt.clock), CLOCK_NEVER);
 }
 END_TEST
 
@@ -98,7 +82,7 @@ START_TEST(a_reset_stops_the_timer_and_lowers_the_line)
     ck_assert_uint_eq(rd(RELOAD), 0);
     ck_assert_uint_eq(rd(VALUE), 0);
     ck_assert_uint_eq(rd(INTSTATUS), 0);
-    ck_assert_uint_eq(clock_next_deadline(clk), CLOCK_NEVER);
+    ck_assert_uint_eq(clock_next_deadline(vt.clock), CLOCK_NEVER);
 }
 END_TEST
 
@@ -119,7 +103,7 @@ END_TEST
 
 START_TEST(value_counts_at_pclk_not_at_the_cpu_clock)
 {
-    CmsdkTimer *slow = cmsdk_timer_new(NULL, clk, HZ / 2, (IrqLine){ 0 });
+    CmsdkTimer *slow = cmsdk_timer_new(NULL, vt.clock, HZ / 2, (IrqLine){ 0 });
     uint32_t v;
     cmsdk_timer_class.write(slow, RELOAD, 1000, 4);
     cmsdk_timer_class.write(slow, CTRL, EN, 4);
@@ -149,9 +133,9 @@ START_TEST(the_expiry_is_armed_on_the_clock_for_the_zero_tick)
 {
     wr(RELOAD, 100);
     wr(CTRL, EN | IRQEN);
-    ck_assert_uint_eq(clock_next_deadline(clk), 100 * NS_PER_TICK);
+    ck_assert_uint_eq(clock_next_deadline(vt.clock), 100 * NS_PER_TICK);
     wr(CTRL, 0);
-    ck_assert_uint_eq(clock_next_deadline(clk), CLOCK_NEVER);
+    ck_assert_uint_eq(clock_next_deadline(vt.clock), CLOCK_NEVER);
 }
 END_TEST
 
@@ -201,7 +185,7 @@ START_TEST(a_periodic_timer_expires_every_reload_plus_one_ticks)
         ck_assert_uint_eq(irq.rises, n);
         ck_assert_uint_eq(rd(VALUE), 0);
     }
-    ck_assert_uint_eq(clock_next_deadline(clk), (100 + 5 * 101) * NS_PER_TICK);
+    ck_assert_uint_eq(clock_next_deadline(vt.clock), (100 + 5 * 101) * NS_PER_TICK);
 }
 END_TEST
 
@@ -247,13 +231,12 @@ START_TEST(a_register_access_sees_an_expiry_not_yet_run_by_the_clock)
 {
     wr(RELOAD, 10);
     wr(CTRL, EN | IRQEN);
-    insns = 15;
-    clock_set_insns(clk, insns); /* past the deadline, no clock_run_due */
+    test_clock_skip(&vt, 15); /* past the deadline, no clock_run_due */
     ck_assert_uint_eq(rd(INTSTATUS), 1);
     ck_assert(irq.level);
     ck_assert_uint_eq(rd(VALUE), 6); /* 0 at 10, 10 at 11, 6 at 15 */
-    ck_assert_uint_eq(clock_run_due(clk), 0);
-    ck_assert_uint_eq(clock_next_deadline(clk), 21 * NS_PER_TICK);
+    ck_assert_uint_eq(clock_run_due(vt.clock), 0);
+    ck_assert_uint_eq(clock_next_deadline(vt.clock), 21 * NS_PER_TICK);
 }
 END_TEST
 
@@ -264,7 +247,7 @@ START_TEST(expiries_missed_by_a_late_run_due_merge_into_one)
     advance(1000); /* 100 expiries' worth */
     ck_assert_uint_eq(irq.rises, 1);
     ck_assert_uint_eq(rd(VALUE), 9); /* zero at 9, 19 .. 999, reloaded at 1000 */
-    ck_assert_uint_eq(clock_next_deadline(clk), 1009 * NS_PER_TICK);
+    ck_assert_uint_eq(clock_next_deadline(vt.clock), 1009 * NS_PER_TICK);
 }
 END_TEST
 
@@ -332,7 +315,7 @@ START_TEST(with_reload_zero_the_timer_stops_at_zero)
     wr(CTRL, EN | IRQEN);
     advance(10);
     ck_assert_uint_eq(irq.rises, 1);
-    ck_assert_uint_eq(clock_next_deadline(clk), CLOCK_NEVER);
+    ck_assert_uint_eq(clock_next_deadline(vt.clock), CLOCK_NEVER);
     wr(INTSTATUS, 1);
     advance(1000);
     ck_assert_uint_eq(rd(VALUE), 0);
@@ -367,7 +350,7 @@ START_TEST(writing_reload_zero_stops_the_timer)
     ck_assert_uint_eq(rd(VALUE), 0);
     advance(1000);
     ck_assert_uint_eq(irq.calls, 0);
-    ck_assert_uint_eq(clock_next_deadline(clk), CLOCK_NEVER);
+    ck_assert_uint_eq(clock_next_deadline(vt.clock), CLOCK_NEVER);
 }
 END_TEST
 

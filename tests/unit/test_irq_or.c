@@ -2,8 +2,8 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "device_test.h"
 #include "irq_or.h"
-#include "irq_probe.h"
 
 static IrqProbe out;
 static IrqOr *gate;

@@ -492,6 +492,19 @@ START_TEST(test_shcsr_enables_pended_active)
 }
 END_TEST
 
+START_TEST(test_shcsr_halfword_write_of_enables)
+{
+    nvic_set_pending(nvic, EXC_SVCALL);
+    wr(SHCSR + 2, 0x0007, 2); /* ARM's recommended way to enable the faults */
+    ck_assert_uint_eq(rd32(SHCSR), 0x00078000);
+    ck_assert(nvic_is_pending(nvic, EXC_SVCALL)); /* other lanes untouched */
+    ck_assert_uint_eq(rd(SHCSR + 2, 1), 0x07);
+    wr(SHCSR + 2, 0x02, 1);
+    ck_assert(!nvic_is_enabled(nvic, EXC_MEMMANAGE));
+    ck_assert(nvic_is_enabled(nvic, EXC_BUSFAULT));
+}
+END_TEST
+
 START_TEST(test_cfsr_write_one_to_clear)
 {
     nvic_scb(nvic)->cfsr = CFSR_DACCVIOL | CFSR_MMARVALID | CFSR_PRECISERR | CFSR_BFARVALID |
@@ -707,6 +720,7 @@ static Suite *scs_suite(void)
     tcase_add_test(tc, test_scr_and_ccr_writable_bits);
     tcase_add_test(tc, test_shpr_byte_access_and_reserved_bytes);
     tcase_add_test(tc, test_shcsr_enables_pended_active);
+    tcase_add_test(tc, test_shcsr_halfword_write_of_enables);
     tcase_add_test(tc, test_cfsr_write_one_to_clear);
     tcase_add_test(tc, test_cfsr_subregister_access);
     tcase_add_test(tc, test_hfsr_dfsr_write_one_to_clear);

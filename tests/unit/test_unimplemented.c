@@ -84,7 +84,8 @@ START_TEST(the_first_access_names_device_offset_size_and_direction)
     uint32_t v;
     rd(0x60, 4, &v);
     g_autofree char *read_report = reports();
-    ck_assert_ptr_nonnull(strstr(read_report, "unimplemented: sysctl: read of size 4 at offset 0x60"));
+    ck_assert_ptr_nonnull(
+        strstr(read_report, "unimplemented: sysctl: read of size 4 at offset 0x60"));
     wr(0x1C, 0xAB, 1);
     g_autofree char *write_report = reports();
     ck_assert_ptr_nonnull(strstr(write_report, "sysctl: write of size 1 at offset 0x1c"));
