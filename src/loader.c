@@ -409,6 +409,17 @@ static bool check_segment_in_file(const ElfFile *ef, size_t index, const GElf_Ph
     return false;
 }
 
+/* Bytes a PT_LOAD segment occupies at its load address. The zero-filled
+ * tail (memsz > filesz, .bss) belongs at the run address: when the linker
+ * stores a segment elsewhere (.data in flash, copied to RAM by startup
+ * code; .bss given a flash LMA), a flash programmer writes only its file
+ * bytes there, and zero-filling the tail at the load address would write
+ * zeros nobody reads and refuse images whose flash is nearly full. */
+static uint32_t load_size(const GElf_Phdr *ph)
+{
+    return (uint32_t)(ph->p_paddr == ph->p_vaddr ? ph->p_memsz : ph->p_filesz);
+}
+
 static bool check_load_segment(const ElfFile *ef, size_t index, const GElf_Phdr *ph,
                                GError **error)
 {
@@ -418,10 +429,10 @@ static bool check_load_segment(const ElfFile *ef, size_t index, const GElf_Phdr 
                   index, (uint64_t)ph->p_filesz, (uint64_t)ph->p_memsz);
         return false;
     }
-    if (ph->p_memsz == 0)
+    if (load_size(ph) == 0)
         return true;
     g_autofree char *what = g_strdup_printf("segment %zu", index);
-    return check_placement(ef->path, what, (uint32_t)ph->p_paddr, (uint32_t)ph->p_memsz,
+    return check_placement(ef->path, what, (uint32_t)ph->p_paddr, load_size(ph),
                            ef->regions, ef->n_regions, error);
 }
 
@@ -434,7 +445,7 @@ static bool append_segment(const ElfFile *ef, size_t index, const GElf_Phdr *ph,
     ImageSegment seg = {
         .addr = (uint32_t)ph->p_paddr,
         .filesz = (uint32_t)ph->p_filesz,
-        .memsz = (uint32_t)ph->p_memsz,
+        .memsz = load_size(ph),
     };
     if (seg.filesz > 0) {
         Elf_Data *d = elf_getdata_rawchunk(ef->elf, (int64_t)ph->p_offset, seg.filesz,
@@ -466,7 +477,7 @@ static bool load_segments(const ElfFile *ef, size_t phnum, GArray *segments, GEr
             continue;
         if (!check_load_segment(ef, i, &ph, error))
             return false;
-        if (ph.p_memsz > 0 && !append_segment(ef, i, &ph, segments, error))
+        if (load_size(&ph) > 0 && !append_segment(ef, i, &ph, segments, error))
             return false;
     }
     if (segments->len == 0) {

@@ -15,6 +15,12 @@
 #include "test_loader_common.h"
 #include "test_loader_elf.h"
 
+/* Links segment i to run where it is loaded, at addr. */
+static void move_segment(TestElf *elf, size_t i, uint32_t addr)
+{
+    elf->phdrs[i].p_vaddr = elf->phdrs[i].p_paddr = addr;
+}
+
 /* ---- Valid ELF images ---- */
 
 START_TEST(test_each_pt_load_segment_is_loaded_in_file_order)
@@ -62,6 +68,33 @@ START_TEST(test_segment_loads_at_physical_not_virtual_address)
 }
 END_TEST
 
+START_TEST(test_zero_fill_stays_at_the_run_address)
+{
+    /* .data and .bss in one segment, stored in flash, run in RAM: only
+     * .data's bytes go to flash, even when the .bss tail would run off it. */
+    TestElf elf;
+    test_elf_init(&elf);
+    elf.phdrs[1].p_paddr = 0x3FFF0; /* the last 16 bytes of flash */
+    g_autoptr(FirmwareImage) image = load_valid_elf(&elf);
+    assert_segment(image, 1, 0x3FFF0, 0x10, 0x10);
+}
+END_TEST
+
+START_TEST(test_bss_with_a_flash_load_address_is_not_loaded)
+{
+    /* What GNU ld emits for a .bss-only segment: run address in RAM, load
+     * address after the text, no file bytes. Nothing to store. */
+    TestElf elf;
+    test_elf_init(&elf);
+    elf.phdrs[2] = (Elf32_Phdr){
+        .p_type = PT_LOAD, .p_offset = TEST_ELF_AUTO_OFFSET, .p_vaddr = 0x20000200,
+        .p_paddr = 0x40000, .p_filesz = 0, .p_memsz = 0x400, /* LMA past flash */
+    };
+    g_autoptr(FirmwareImage) image = load_valid_elf(&elf);
+    ck_assert_uint_eq(image->segments->len, 2);
+}
+END_TEST
+
 START_TEST(test_pt_load_with_zero_memsz_is_skipped)
 {
     /* Even one outside memory: it occupies nothing. */
@@ -89,7 +122,7 @@ START_TEST(test_segment_may_end_at_the_top_of_the_address_space)
 {
     TestElf elf;
     test_elf_init(&elf);
-    elf.phdrs[1].p_paddr = 0xFFFFFEF0;
+    move_segment(&elf, 1, 0xFFFFFEF0);
     g_autoptr(FirmwareImage) image = load_valid_elf(&elf);
     assert_segment(image, 1, 0xFFFFFEF0, 0x10, 0x110);
 }
@@ -295,7 +328,7 @@ START_TEST(test_segment_outside_memory_is_refused)
 {
     TestElf elf;
     test_elf_init(&elf);
-    elf.phdrs[1].p_paddr = 0x30000000;
+    move_segment(&elf, 1, 0x30000000);
     assert_elf_refused(&elf, "segment 1 0x30000000-0x3000010f is outside the board's memory");
 }
 END_TEST
@@ -305,7 +338,7 @@ START_TEST(test_segment_straddling_two_regions_is_refused)
     /* sram and sram2 are adjacent, but a segment must lie in one. */
     TestElf elf;
     test_elf_init(&elf);
-    elf.phdrs[1].p_paddr = 0x2000FF00;
+    move_segment(&elf, 1, 0x2000FF00);
     assert_elf_refused(&elf, "segment 1 0x2000ff00-0x2001000f does not fit in memory region "
                              "sram (0x20000000-0x2000ffff)");
 }
@@ -315,7 +348,7 @@ START_TEST(test_segment_running_off_a_region_is_refused)
 {
     TestElf elf;
     test_elf_init(&elf);
-    elf.phdrs[0].p_paddr = 0x3FFC0;
+    move_segment(&elf, 0, 0x3FFC0);
     assert_elf_refused(&elf, "segment 0 0x0003ffc0-0x0004003f does not fit in memory region "
                              "flash");
 }
@@ -325,7 +358,7 @@ START_TEST(test_segment_wrapping_past_4_gib_is_refused)
 {
     TestElf elf;
     test_elf_init(&elf);
-    elf.phdrs[1].p_paddr = 0xFFFFFF00;
+    move_segment(&elf, 1, 0xFFFFFF00);
     assert_elf_refused(&elf, "segment 1 at 0xffffff00 (0x110 bytes) wraps past the end");
 }
 END_TEST
@@ -672,6 +705,8 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_each_pt_load_segment_is_loaded_in_file_order);
     tcase_add_test(tc, test_segment_data_is_the_file_bytes);
     tcase_add_test(tc, test_segment_loads_at_physical_not_virtual_address);
+    tcase_add_test(tc, test_zero_fill_stays_at_the_run_address);
+    tcase_add_test(tc, test_bss_with_a_flash_load_address_is_not_loaded);
     tcase_add_test(tc, test_pt_load_with_zero_memsz_is_skipped);
     tcase_add_test(tc, test_segment_may_fill_a_region_exactly);
     tcase_add_test(tc, test_segment_may_end_at_the_top_of_the_address_space);
