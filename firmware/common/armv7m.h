@@ -211,6 +211,19 @@ static inline void NVIC_SetPriority(int irq, unsigned prio)
         NVIC->IP[irq] = v;
 }
 
+/* Defines the exception handler `name` to call `void c_fn(ExcFrame *)`
+ * with the frame the exception stacked, on MSP or PSP as EXC_RETURN bit 2
+ * says. c_fn may change the frame (stacked r0 as a result, stacked PC). */
+#define HANDLER_WITH_FRAME(name, c_fn)                                              \
+    __attribute__((naked)) void name(void)                                          \
+    {                                                                               \
+        __asm__ volatile("tst lr, #4\n\t"                                           \
+                         "ite eq\n\t"                                               \
+                         "mrseq r0, msp\n\t"                                        \
+                         "mrsne r0, psp\n\t"                                        \
+                         "b " #c_fn);                                               \
+    }
+
 /* Sleeps in WFI until cond holds, with no lost wake-up: cond is tested
  * with PRIMASK set, so an interrupt that makes it true between the test and
  * the WFI stays pending and ends the WFI (B1.5.19: WFI wakes on a pending

@@ -107,3 +107,26 @@ void con_printf(const char *fmt, ...)
     fmt_vprint(board_putc, fmt, ap);
     va_end(ap);
 }
+
+static struct {
+    char *p, *end;
+} fmt_buf;
+
+static void buf_putc(char c)
+{
+    if (fmt_buf.p < fmt_buf.end)
+        *fmt_buf.p++ = c;
+}
+
+void fmt_snprint(char *buf, unsigned size, const char *fmt, ...)
+{
+    if (size == 0)
+        return;
+    fmt_buf.p = buf;
+    fmt_buf.end = buf + size - 1;
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vprint(buf_putc, fmt, ap);
+    va_end(ap);
+    *fmt_buf.p = '\0';
+}

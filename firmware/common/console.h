@@ -16,4 +16,8 @@ void con_printf(const char *fmt, ...);
 /* The formatter behind con_printf, for other outputs (e.g. sh_writec). */
 void fmt_vprint(void (*out)(char), const char *fmt, va_list ap);
 
+/* Formats into buf (at most size-1 characters, then NUL). Not reentrant:
+ * not for interrupt handlers. */
+void fmt_snprint(char *buf, unsigned size, const char *fmt, ...);
+
 #endif

@@ -47,19 +47,8 @@ __attribute__((used)) void fault_c(ExcFrame *f)
     f->pc += fault.insn_size;
 }
 
-__attribute__((naked)) void HardFault_Handler(void)
-{
-    __asm__ volatile("tst lr, #4\n\t"
-                     "ite eq\n\t"
-                     "mrseq r0, msp\n\t"
-                     "mrsne r0, psp\n\t"
-                     "b fault_c");
-}
-
-__attribute__((naked)) void BusFault_Handler(void)
-{
-    __asm__ volatile("b HardFault_Handler");
-}
+HANDLER_WITH_FRAME(HardFault_Handler, fault_c)
+HANDLER_WITH_FRAME(BusFault_Handler, fault_c)
 
 /* r0 = address, r1 = n: n+1 before the load, n+2 after it. Returns
  * r0 (the load's destination) in the low word and r1 in the high one. */

@@ -33,16 +33,6 @@ static volatile uint32_t hardfault_hfsr;
         r0_;                                                                        \
     })
 
-/* Hands the handler the frame on the stack the exception used. */
-__attribute__((naked)) void SVC_Handler(void)
-{
-    __asm__ volatile("tst lr, #4\n\t"
-                     "ite eq\n\t"
-                     "mrseq r0, msp\n\t"
-                     "mrsne r0, psp\n\t"
-                     "b svc_dispatch");
-}
-
 __attribute__((used)) void svc_dispatch(ExcFrame *f)
 {
     /* The stacked PC is the instruction after the 16-bit SVC (B1.5.6). */
@@ -65,6 +55,7 @@ __attribute__((used)) void svc_dispatch(ExcFrame *f)
         break;
     }
 }
+HANDLER_WITH_FRAME(SVC_Handler, svc_dispatch)
 
 void PendSV_Handler(void)
 {
