@@ -30,12 +30,12 @@ expect_status() { # expected command...
     [ "$got" = "$want" ] || fail "$* exited $got, expected $want: $(cat "$dir/err")"
 }
 
-# Wait until FILE contains PATTERN (up to 10 s).
+# Wait until FILE contains PATTERN (up to 10 s); show FILE and LOG if not.
 wait_for() {
     i=0
     until grep -q "$2" "$1" 2>/dev/null; do
         i=$((i + 1))
-        [ $i -gt 200 ] && fail "timed out waiting for '$2' in $1"
+        [ $i -gt 200 ] && fail "timed out waiting for '$2' in $1: $(cat "$1" "$3" 2>&1)"
         sleep 0.05
     done
 }
@@ -55,7 +55,7 @@ wait_for "$dir/pid" .
 # Peer A: 0; waits for an interrupt, then reads what B wrote.
 "$PEER" -S "$sock" --size 64K --list --wait-irq --timeout 10 --read 0x10 4 >"$dir/a.out" 2>"$dir/a.err" &
 a_pid=$!
-wait_for "$dir/a.out" "^own 0 vectors 2 size 65536"
+wait_for "$dir/a.out" "^own 0 vectors 2 size 65536" "$dir/a.err"
 
 # Peer B: 1; waits for A, writes, rings A's vector 1.
 expect_status 0 "$PEER" -S "$sock" --size 64K --wait-peer 0 --write 0x10 deadbeef --notify 0:1 --list

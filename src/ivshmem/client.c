@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -34,8 +35,8 @@ typedef struct IvshmemPeer {
 /* One protocol message: a little-endian int64, maybe one fd. */
 typedef struct {
     int64_t value;
-    int fd;          /* -1 when none came */
-    bool extra_fds;  /* more than one fd came (they were closed) */
+    int fd;                /* -1 when none came */
+    const char *fd_error;  /* why the fds that came are unusable (closed) */
 } IvshmemMsg;
 
 typedef enum { RECV_MSG, RECV_AGAIN, RECV_EOF, RECV_ERROR } RecvStatus;
@@ -64,7 +65,7 @@ struct IvshmemClient {
     guint8 buf[8];
     size_t have;
     int pending_fd;
-    bool extra_fds;
+    const char *fd_error;
 };
 
 typedef struct {
@@ -219,11 +220,11 @@ static bool peer_remove(IvshmemClient *c, uint16_t id, GError **errp)
 /* Applies one message after the shared memory arrived. Consumes msg->fd. */
 static bool client_apply(IvshmemClient *c, const IvshmemMsg *msg, GError **errp)
 {
-    if (msg->extra_fds || msg->value < 0 || msg->value > IVSHMEM_MAX_PEER_ID) {
+    if (msg->fd_error || msg->value < 0 || msg->value > IVSHMEM_MAX_PEER_ID) {
         if (msg->fd >= 0)
             close(msg->fd);
-        if (msg->extra_fds)
-            client_error(c, errp, "sent several fds in one message");
+        if (msg->fd_error)
+            client_error(c, errp, "%s", msg->fd_error);
         else
             client_error(c, errp, "sent an invalid peer id %" PRId64, msg->value);
         return false;
@@ -236,23 +237,28 @@ static bool client_apply(IvshmemClient *c, const IvshmemMsg *msg, GError **errp)
 
 /* ---- receiving ---- */
 
-static void client_take_fds(IvshmemClient *c, GSocketControlMessage **cmsgs, gint ncmsg)
+static void client_take_fds(IvshmemClient *c, GSocketControlMessage **cmsgs, gint ncmsg,
+                            gint flags)
 {
     for (gint i = 0; i < ncmsg; i++) {
         if (G_IS_UNIX_FD_MESSAGE(cmsgs[i])) {
             gint nfds = 0;
             g_autofree gint *fds = g_unix_fd_message_steal_fds(G_UNIX_FD_MESSAGE(cmsgs[i]), &nfds);
             for (gint k = 0; k < nfds; k++) {
-                if (c->pending_fd < 0 && !c->extra_fds) {
+                if (c->pending_fd < 0 && c->fd_error == NULL) {
                     c->pending_fd = fds[k];
                 } else {
                     close(fds[k]);
-                    c->extra_fds = true;
+                    c->fd_error = "sent several fds in one message";
                 }
             }
         }
         g_object_unref(cmsgs[i]);
     }
+    /* The kernel drops fds it cannot install here (no free fd number). */
+    if (flags & MSG_CTRUNC)
+        c->fd_error = "sent an fd this process could not receive (out of file descriptors? "
+                      "see ulimit -n)";
 }
 
 static void client_reset_partial(IvshmemClient *c)
@@ -260,7 +266,7 @@ static void client_reset_partial(IvshmemClient *c)
     if (c->pending_fd >= 0)
         close(c->pending_fd);
     c->pending_fd = -1;
-    c->extra_fds = false;
+    c->fd_error = NULL;
     c->have = 0;
 }
 
@@ -273,7 +279,7 @@ static RecvStatus client_recv(IvshmemClient *c, IvshmemMsg *msg, GError **errp)
     GError *err = NULL;
     gssize n = g_socket_receive_message(c->sock, NULL, &vec, 1, &cmsgs, &ncmsg, &flags,
                                         NULL, &err);
-    client_take_fds(c, cmsgs, ncmsg);
+    client_take_fds(c, cmsgs, ncmsg, flags);
     g_free(cmsgs);
     if (n < 0) {
         if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
@@ -295,9 +301,9 @@ static RecvStatus client_recv(IvshmemClient *c, IvshmemMsg *msg, GError **errp)
     memcpy(&le, c->buf, sizeof(le));
     msg->value = (int64_t)GUINT64_FROM_LE(le);
     msg->fd = c->pending_fd;
-    msg->extra_fds = c->extra_fds;
+    msg->fd_error = c->fd_error;
     c->pending_fd = -1;
-    c->extra_fds = false;
+    c->fd_error = NULL;
     c->have = 0;
     return RECV_MSG;
 }
@@ -334,40 +340,56 @@ static gboolean client_socket_ready(GSocket *sock, GIOCondition cond, gpointer d
 
 /* ---- the greeting ---- */
 
-static bool greeting_recv(IvshmemClient *c, gint64 deadline, unsigned timeout_ms,
-                          IvshmemMsg *msg, GError **errp)
+/* The greeting's time limit, shared by all its steps. */
+typedef struct {
+    gint64 deadline;
+    unsigned timeout_ms;
+} Greeting;
+
+typedef enum { GREET_MSG, GREET_QUIET, GREET_FAIL } GreetStatus;
+
+/* Waits for the next message until `until` (monotonic time). */
+static GreetStatus greeting_recv(IvshmemClient *c, gint64 until, IvshmemMsg *msg, GError **errp)
 {
     for (;;) {
         RecvStatus st = client_recv(c, msg, errp);
         if (st == RECV_MSG)
-            return true;
+            return GREET_MSG;
         if (st == RECV_ERROR)
-            return false;
+            return GREET_FAIL;
         if (st == RECV_EOF) {
             client_error(c, errp, "closed the connection in the middle of its greeting");
-            return false;
+            return GREET_FAIL;
         }
-        gint64 left = deadline - g_get_monotonic_time();
+        gint64 left = until - g_get_monotonic_time();
         g_autoptr(GError) err = NULL;
         if (left <= 0 || !g_socket_condition_timed_wait(c->sock, G_IO_IN, left, NULL, &err)) {
             if (err == NULL || g_error_matches(err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-                client_error(c, errp, "did not complete its greeting within %u ms "
-                             "(a server with 0 vectors is not supported)", timeout_ms);
-            else
-                client_error(c, errp, "%s", err->message);
-            return false;
+                return GREET_QUIET;
+            client_error(c, errp, "%s", err->message);
+            return GREET_FAIL;
         }
     }
 }
 
+/* The next message, which must come before the greeting's deadline. */
+static bool greeting_next(IvshmemClient *c, const Greeting *g, IvshmemMsg *msg, GError **errp)
+{
+    GreetStatus st = greeting_recv(c, g->deadline, msg, errp);
+    if (st == GREET_QUIET)
+        client_error(c, errp, "did not complete its greeting within %u ms "
+                     "(a server with 0 vectors is not supported)", g->timeout_ms);
+    return st == GREET_MSG;
+}
+
 /* A header message (version, own id) carries no fd. */
-static bool greeting_header(IvshmemClient *c, gint64 deadline, unsigned timeout_ms,
-                            const char *what, int64_t *value, GError **errp)
+static bool greeting_header(IvshmemClient *c, const Greeting *g, const char *what,
+                            int64_t *value, GError **errp)
 {
     IvshmemMsg msg;
-    if (!greeting_recv(c, deadline, timeout_ms, &msg, errp))
+    if (!greeting_next(c, g, &msg, errp))
         return false;
-    if (msg.fd >= 0 || msg.extra_fds) {
+    if (msg.fd >= 0 || msg.fd_error) {
         if (msg.fd >= 0)
             close(msg.fd);
         client_error(c, errp, "sent an fd with its %s (not an ivshmem server?)", what);
@@ -401,16 +423,16 @@ static bool client_map_shm(IvshmemClient *c, int fd, size_t expected, GError **e
     return true;
 }
 
-static bool greeting_shm(IvshmemClient *c, gint64 deadline, unsigned timeout_ms,
-                         size_t expected, GError **errp)
+static bool greeting_shm(IvshmemClient *c, const Greeting *g, size_t expected, GError **errp)
 {
     IvshmemMsg msg;
-    if (!greeting_recv(c, deadline, timeout_ms, &msg, errp))
+    if (!greeting_next(c, g, &msg, errp))
         return false;
-    if (msg.value != -1 || msg.fd < 0 || msg.extra_fds) {
+    if (msg.value != -1 || msg.fd < 0 || msg.fd_error) {
         if (msg.fd >= 0)
             close(msg.fd);
-        client_error(c, errp, "sent no shared-memory fd after the peer id");
+        client_error(c, errp, "%s", msg.fd_error ? msg.fd_error
+                                                 : "sent no shared-memory fd after the peer id");
         return false;
     }
     /* The mapping keeps the memory alive; the fd is not needed any more. */
@@ -419,31 +441,53 @@ static bool greeting_shm(IvshmemClient *c, gint64 deadline, unsigned timeout_ms,
     return ok;
 }
 
-/* Existing peers' vectors, then ours: the greeting has no terminator, so
- * it is complete for us once our first own vector came (the server sends
- * them last, back to back). What is already queued behind it is taken too;
- * later own vectors are handled like any message, and a kick sent to one
- * before it arrives is kept by its eventfd, so no interrupt is lost. */
-static bool greeting_vectors(IvshmemClient *c, gint64 deadline, unsigned timeout_ms,
-                             GError **errp)
+/* The server gives every peer the same number of vectors. */
+static void greeting_vector_counts(IvshmemClient *c, unsigned *own, unsigned *others)
 {
-    for (;;) {
-        IvshmemMsg msg;
-        if (!greeting_recv(c, deadline, timeout_ms, &msg, errp))
-            return false;
-        bool own = msg.value == c->own_id && msg.fd >= 0;
-        if (!client_apply(c, &msg, errp))
-            return false;
-        if (own)
-            break;
+    g_mutex_lock(&c->lock);
+    GHashTableIter it;
+    gpointer value;
+    *own = *others = 0;
+    g_hash_table_iter_init(&it, c->peers);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        const IvshmemPeer *p = value;
+        if (p->id == c->own_id)
+            *own = p->nvec;
+        else
+            *others = MAX(*others, p->nvec);
     }
-    for (unsigned i = 0; i < MAX_MSGS_PER_DISPATCH; i++) {
+    g_mutex_unlock(&c->lock);
+}
+
+/* Existing peers' vectors, then ours, back to back: the greeting has no
+ * terminator. Our first vector must come. The rest are complete once they
+ * are as many as another peer's (the server gives every peer the same
+ * number; if it does not, we give up waiting at the deadline) or, when we
+ * are alone, once no message came for IVSHMEM_GREETING_QUIET_MS. A vector
+ * that comes later still is handled like any message, and a kick sent to
+ * it before it arrives waits in its eventfd: no interrupt is lost. */
+static bool greeting_vectors(IvshmemClient *c, const Greeting *g, GError **errp)
+{
+    unsigned own = 0, others = 0;
+    while (own == 0) {
         IvshmemMsg msg;
-        RecvStatus st = client_recv(c, &msg, NULL);
-        if (st != RECV_MSG)
-            break;
-        if (!client_apply(c, &msg, errp))
+        if (!greeting_next(c, g, &msg, errp) || !client_apply(c, &msg, errp))
             return false;
+        greeting_vector_counts(c, &own, &others);
+    }
+    while (others == 0 || own < others) {
+        IvshmemMsg msg;
+        gint64 quiet = g_get_monotonic_time() + IVSHMEM_GREETING_QUIET_MS * 1000;
+        GreetStatus st = greeting_recv(c, others ? g->deadline : MIN(quiet, g->deadline), &msg,
+                                       errp);
+        if (st == GREET_QUIET && others != 0)
+            log_warning(WHO, "server %s gave peer %u %u vectors, but other peers %u",
+                        c->name, c->own_id, own, others);
+        if (st == GREET_QUIET)
+            break;
+        if (st == GREET_FAIL || !client_apply(c, &msg, errp))
+            return false;
+        greeting_vector_counts(c, &own, &others);
     }
     return true;
 }
@@ -456,25 +500,24 @@ static unsigned greeting_timeout_ms(const IvshmemClientConfig *cfg)
 
 static bool client_greeting(IvshmemClient *c, const IvshmemClientConfig *cfg, GError **errp)
 {
-    unsigned timeout_ms = greeting_timeout_ms(cfg);
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    Greeting g = { .timeout_ms = greeting_timeout_ms(cfg) };
+    g.deadline = g_get_monotonic_time() + (gint64)g.timeout_ms * 1000;
     int64_t version, id;
-    if (!greeting_header(c, deadline, timeout_ms, "protocol version", &version, errp))
+    if (!greeting_header(c, &g, "protocol version", &version, errp))
         return false;
     if (version != IVSHMEM_PROTOCOL_VERSION) {
         client_error(c, errp, "speaks protocol version %" PRId64 "; minivm supports version %d",
                      version, IVSHMEM_PROTOCOL_VERSION);
         return false;
     }
-    if (!greeting_header(c, deadline, timeout_ms, "peer id", &id, errp))
+    if (!greeting_header(c, &g, "peer id", &id, errp))
         return false;
     if (id < 0 || id > IVSHMEM_MAX_PEER_ID) {
         client_error(c, errp, "gave this peer the invalid id %" PRId64, id);
         return false;
     }
     c->own_id = (uint16_t)id;
-    return greeting_shm(c, deadline, timeout_ms, cfg->shm_size, errp) &&
-           greeting_vectors(c, deadline, timeout_ms, errp);
+    return greeting_shm(c, &g, cfg->shm_size, errp) && greeting_vectors(c, &g, errp);
 }
 
 /* ---- lifetime ---- */

@@ -4,7 +4,8 @@
  *
  * Connecting is synchronous: it reads the greeting, maps the shared memory
  * and returns with the own peer id, the memory, every peer that existed
- * and at least the first own vector. Everything after that (new peers,
+ * and the own vectors (all of them when other peers exist: as many as they
+ * have; alone: those that came without a pause of IVSHMEM_GREETING_QUIET_MS). Everything after that (new peers,
  * departures, own eventfds firing, the server going away) is handled by
  * sources on the GMainContext given in IvshmemClientConfig; the table can
  * be queried at any time.
@@ -24,6 +25,9 @@
 #include "protocol.h"
 
 #define IVSHMEM_DEFAULT_GREETING_TIMEOUT_MS 5000
+/* A peer alone on the server takes its greeting as complete after this
+ * long without a message (see greeting_vectors() in client.c). */
+#define IVSHMEM_GREETING_QUIET_MS 50
 
 typedef struct IvshmemClient IvshmemClient;
 

@@ -73,7 +73,7 @@ struct IvshmemServer {
     guint16 next_id;
 };
 
-static void server_flush(ServerPeer *p);
+static void peer_flush(ServerPeer *p);
 static void server_remove_peer(IvshmemServer *s, ServerPeer *p);
 
 /* ---- eventfd sets ---- */
@@ -159,7 +159,7 @@ static gboolean peer_writable_cb(GSocket *sock, GIOCondition cond, gpointer data
     ServerPeer *p = data;
     g_source_unref(p->out_source);
     p->out_source = NULL;
-    server_flush(p);
+    peer_flush(p);
     return G_SOURCE_REMOVE;
 }
 
@@ -171,7 +171,7 @@ static gboolean peer_retry_cb(gpointer data)
     if (++p->retries > SEND_RETRIES)
         peer_fail(p, "its socket refuses messages");
     else
-        server_flush(p);
+        peer_flush(p);
     return G_SOURCE_REMOVE;
 }
 
@@ -209,7 +209,7 @@ static int peer_send_one(ServerPeer *p, OutMsg *m, GError **errp)
     return m->sent == sizeof(le);
 }
 
-static void server_flush(ServerPeer *p)
+static void peer_flush(ServerPeer *p)
 {
     while (!p->failed && !g_queue_is_empty(&p->out)) {
         g_autoptr(GError) err = NULL;
@@ -234,7 +234,7 @@ static void peer_flush_checked(ServerPeer *p)
     if (g_queue_get_length(&p->out) > MAX_QUEUED)
         peer_fail(p, "it does not read its messages");
     else
-        server_flush(p);
+        peer_flush(p);
 }
 
 /* ---- peers ---- */
@@ -255,13 +255,36 @@ static void peer_free(ServerPeer *p)
     g_free(p);
 }
 
+/* Drops the unsent announcements of a departed peer from to's queue, so
+ * that a peer that reads slowly (or never) does not keep every departed
+ * peer's eventfds open. Returns how many were dropped. */
+static unsigned peer_purge(ServerPeer *to, const VectorSet *gone)
+{
+    unsigned dropped = 0;
+    GList *l = to->out.head;
+    if (l != NULL && ((OutMsg *)l->data)->sent > 0)
+        l = l->next; /* half sent: must be finished */
+    while (l != NULL) {
+        GList *next = l->next;
+        if (((OutMsg *)l->data)->hold == gone) {
+            out_msg_free(l->data);
+            g_queue_delete_link(&to->out, l);
+            dropped++;
+        }
+        l = next;
+    }
+    return dropped;
+}
+
 static void server_remove_peer(IvshmemServer *s, ServerPeer *p)
 {
     log_trace(WHO, "peer %u left", p->id);
     g_queue_remove(&s->peers, p);
     g_hash_table_remove(s->by_id, GUINT_TO_POINTER(p->id));
     for (GList *l = s->peers.head; l != NULL; l = l->next) {
-        peer_queue(l->data, p->id, -1, NULL);
+        /* A peer that was never told of p is not told it left either. */
+        if (peer_purge(l->data, p->vs) < p->vs->n)
+            peer_queue(l->data, p->id, -1, NULL);
         peer_flush_checked(l->data);
     }
     peer_free(p);

@@ -13,8 +13,13 @@
  *
  * Everything runs on the GMainContext given to ivshmem_server_new(). Messages
  * are queued per peer and sent without blocking, so a peer that stops
- * reading can never stall the server (or minivm's I/O thread); one whose
- * queue grows past a bound is dropped. */
+ * reading can never stall the server (or minivm's I/O thread); unsent
+ * announcements of a peer that left are dropped with it (a peer never told
+ * of it is not told it left), and a peer whose queue still grows past a
+ * bound is disconnected.
+ *
+ * Checking for a live server on the socket path connects to it: a live
+ * ivshmem server sees that probe as a peer that joins and leaves at once. */
 #ifndef MINIVM_IVSHMEM_SERVER_H
 #define MINIVM_IVSHMEM_SERVER_H
 

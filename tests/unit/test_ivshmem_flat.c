@@ -524,6 +524,46 @@ START_TEST(test_own_vectors_arriving_after_connect_are_watched)
 }
 END_TEST
 
+static gpointer send_own_vector_late(gpointer data)
+{
+    g_usleep(4 * IVSHMEM_GREETING_QUIET_MS * 1000);
+    send_vectors(OWN_ID, 1);
+    return NULL;
+}
+
+START_TEST(test_connect_waits_for_as_many_own_vectors_as_other_peers_have)
+{
+    send_header(OWN_ID);
+    send_vectors(1, 2);
+    send_vectors(OWN_ID, 1);
+    GThread *late = g_thread_new("late", send_own_vector_late, NULL);
+    IvshmemClientConfig cfg = { .shm_size = SHM_SIZE, .context = ctx };
+    client = ivshmem_client_new_for_socket(fake.client_end, "fake", &cfg, NULL);
+    g_thread_join(late);
+    ck_assert_ptr_nonnull(client);
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(client, OWN_ID), 2);
+}
+END_TEST
+
+START_TEST(test_fewer_own_vectors_than_the_others_are_accepted_at_the_deadline)
+{
+    send_header(OWN_ID);
+    send_vectors(1, 2);
+    send_vectors(OWN_ID, 1);
+    make_device();
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(client, OWN_ID), 1);
+}
+END_TEST
+
+START_TEST(test_alone_connect_takes_the_own_vectors_sent_together)
+{
+    send_header(OWN_ID);
+    send_vectors(OWN_ID, 5);
+    make_device();
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(client, OWN_ID), 5);
+}
+END_TEST
+
 START_TEST(test_sixty_four_vectors_per_peer_are_accepted)
 {
     send_header(OWN_ID);
@@ -553,7 +593,7 @@ START_TEST(test_sixty_fifth_vector_later_is_ignored_and_closed)
 {
     send_header(OWN_ID);
     send_vectors(1, IVSHMEM_MAX_VECTORS);
-    send_vectors(OWN_ID, 1);
+    send_vectors(OWN_ID, IVSHMEM_MAX_VECTORS);
     make_device();
     unsigned before = count_fds();
     send_vectors(1, 1); /* the test's own copy of the new eventfd stays open */
@@ -879,6 +919,9 @@ static Suite *ivshmem_flat_suite(void)
     tcase_add_test(tc, test_peer_leaving_closes_its_fds_and_is_ignored_after);
     tcase_add_test(tc, test_unknown_or_own_departure_is_ignored);
     tcase_add_test(tc, test_own_vectors_arriving_after_connect_are_watched);
+    tcase_add_test(tc, test_connect_waits_for_as_many_own_vectors_as_other_peers_have);
+    tcase_add_test(tc, test_fewer_own_vectors_than_the_others_are_accepted_at_the_deadline);
+    tcase_add_test(tc, test_alone_connect_takes_the_own_vectors_sent_together);
     tcase_add_test(tc, test_sixty_four_vectors_per_peer_are_accepted);
     tcase_add_test(tc, test_sixty_fifth_vector_in_the_greeting_is_refused);
     tcase_add_test(tc, test_sixty_fifth_vector_later_is_ignored_and_closed);

@@ -8,6 +8,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -317,6 +318,33 @@ START_TEST(test_a_peer_that_stops_reading_does_not_stall_the_server)
 }
 END_TEST
 
+/* Announcements queued for a peer that never reads hold eventfds; those
+ * of peers that left must be dropped, or the server runs out of fds. The
+ * fd limit is lowered so that 60 departures of 64 vectors would exceed it. */
+START_TEST(test_a_peer_that_never_reads_does_not_pin_departed_peers_fds)
+{
+    struct rlimit saved, low;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    low = saved;
+    low.rlim_cur = count_fds() + 1500;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    server_start((IvshmemServerConfig){ .vectors = IVSHMEM_MAX_VECTORS });
+    GSocket *deaf = raw_connect(); /* peer 0, never reads */
+    IvshmemClient *watcher = peer_connect();
+    for (unsigned i = 0; i < 60; i++) {
+        ivshmem_client_free(peer_connect());
+        pump();
+    }
+    IvshmemClient *last = peer_connect();
+    ck_assert_uint_eq(ivshmem_client_own_id(last), 62);
+    ck_assert_uint_eq(ivshmem_client_peer_vectors(last, 0), IVSHMEM_MAX_VECTORS);
+    ivshmem_client_free(last);
+    ivshmem_client_free(watcher);
+    g_object_unref(deaf);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+}
+END_TEST
+
 /* ---- shared memory ---- */
 
 START_TEST(test_peers_share_the_memory)
@@ -530,6 +558,7 @@ static Suite *ivshmem_server_suite(void)
     tcase_add_test(tc, test_sixty_four_peers_at_once);
     tcase_add_test(tc, test_sixty_four_vectors_per_peer);
     tcase_add_test(tc, test_a_peer_that_stops_reading_does_not_stall_the_server);
+    tcase_add_test(tc, test_a_peer_that_never_reads_does_not_pin_departed_peers_fds);
     suite_add_tcase(s, tc);
 
     tc = tcase("shared memory");
