@@ -8,8 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "errors.h"
+#include "ivshmem_flat.h"
 #include "log.h"
+#include "server.h"
 
 /* The default TCG buffer reserves 1 GiB; a smaller one starts faster
  * (UNICORN.md "Start-up") without slowing firmware down. */
@@ -355,6 +358,64 @@ static void nvic_reset_requested(void *opaque)
     atomic_fetch_or_explicit(&m->cpu.attention, ATTN_STOP, memory_order_relaxed);
 }
 
+/* ivshmem-flat (DESIGN.md §5): connect to the server (or start one in
+ * this process first), map its shared memory straight into guest memory,
+ * and place the register window and interrupt line. */
+static bool connect_ivshmem(Machine *m, GError **error)
+{
+    const MachineConfig *c = &m->config;
+    const char *socket = c->ivshmem_serve != NULL ? c->ivshmem_serve : c->ivshmem_socket;
+    if (socket == NULL)
+        return true;
+    unsigned irq = c->ivshmem_irq >= 0 ? (unsigned)c->ivshmem_irq : m->board->ivshmem.irq;
+    if (irq >= m->board->nvic_irqs) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_USAGE,
+                    "--ivshmem-irq %u: the board has NVIC lines 0..%u", irq,
+                    m->board->nvic_irqs - 1);
+        return false;
+    }
+    uint32_t mmio = c->has_ivshmem_mmio ? c->ivshmem_mmio : m->board->ivshmem.mmio;
+    uint32_t shm = c->has_ivshmem_shm ? c->ivshmem_shm : m->board->ivshmem.shm;
+    if ((mmio & (UC_PAGE - 1)) || (shm & (UC_PAGE - 1))) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_USAGE,
+                    "ivshmem addresses must be 1 KiB aligned (registers %#x, memory %#x)", mmio,
+                    shm);
+        return false;
+    }
+    if (c->ivshmem_serve != NULL) {
+        IvshmemServerConfig sc = { .socket_path = socket, .memfd = true,
+                                   .shm_size = c->ivshmem_size, .vectors = c->ivshmem_vectors };
+        m->ivshmem_server = ivshmem_server_new(&sc, iothread_context(m->io), error);
+        if (m->ivshmem_server == NULL)
+            return false;
+    }
+    IvshmemClientConfig cc = { .socket_path = socket, .shm_size = c->ivshmem_size,
+                               .context = iothread_context(m->io) };
+    IvshmemClient *client = ivshmem_client_connect(&cc, error);
+    if (client == NULL)
+        return false;
+    m->ivshmem_client = client;
+
+    IvshmemFlat *dev = ivshmem_flat_new(client, m->defer, machine_nvic_input(m, irq));
+    if (machine_map_device(m, "ivshmem", &ivshmem_flat_class, dev, mmio,
+                           IVSHMEM_FLAT_WINDOW_SIZE, error) == NULL)
+        return false;
+    size_t size = ivshmem_client_shm_size(client);
+    uc_err err = uc_mem_map_ptr(m->uc, shm, size, UC_PROT_ALL, ivshmem_client_shm(client));
+    if (err != UC_ERR_OK) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_USAGE,
+                    "ivshmem shared memory at %#x (%zu bytes) cannot be mapped: %s", shm, size,
+                    err == UC_ERR_MAP ? "it overlaps the board's memory or a device"
+                                      : uc_strerror(err));
+        return false;
+    }
+    /* peers can wake the guest: idle time follows the host (DESIGN.md §3) */
+    m->external_events = true;
+    log_trace("ivshmem", "peer id %u, registers %#x, %zu bytes of shared memory at %#x, IRQ %u",
+              ivshmem_client_own_id(client), mmio, size, shm, irq);
+    return true;
+}
+
 static bool load_firmware(Machine *m, GError **error)
 {
     g_autoptr(GArray) regions = load_regions(m);
@@ -391,7 +452,7 @@ Machine *machine_new(const MachineConfig *config, GError **error)
     nvic_set_change_notify(m->nvic, nvic_changed, m);
     nvic_set_reset_request(m->nvic, nvic_reset_requested, m);
 
-    if (!devices_create(m, error) || !load_firmware(m, error) ||
+    if (!devices_create(m, error) || !connect_ivshmem(m, error) || !load_firmware(m, error) ||
         !create_semihosting(m, error) || !cpu_init(m, error) ||
         !exception_reset_core(m, error))
         goto fail;
@@ -444,6 +505,11 @@ void machine_free(Machine *m)
     if (m->uc != NULL)
         uc_close(m->uc);
     g_ptr_array_free(m->ram, TRUE);
+    /* the shared memory outlives the guest mapping, the server its client */
+    if (m->ivshmem_client != NULL)
+        ivshmem_client_free(m->ivshmem_client);
+    if (m->ivshmem_server != NULL)
+        ivshmem_server_free(m->ivshmem_server);
     clock_free(m->clock);
     if (m->image != NULL)
         firmware_image_free(m->image);

@@ -124,8 +124,6 @@ struct Machine {
 
     void *ivshmem_client;
     void *ivshmem_server;
-    void *ivshmem_shm;
-    uint64_t ivshmem_shm_size;
 
     CpuState cpu;
     uint64_t host_start_ns;
