@@ -14,4 +14,5 @@ meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --reconfi
     >/dev/null 2>&1 || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
 meson compile -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp":print_suppressions=0 \
     meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3

@@ -189,13 +189,18 @@ static bool create_board_device(Machine *m, const BoardDevice *d, GError **error
     return machine_map_device(m, d->name, cls, state, d->base, size, error) != NULL;
 }
 
+void devices_free_core(Machine *m)
+{
+    systick_free(m->systick);
+}
+
 /* The System Control Space and DWT: part of every ARMv7-M core. */
 static bool create_core_devices(Machine *m, GError **error)
 {
     SysTick *systick = systick_new(m->clock, nvic_exception_line(m->nvic, EXC_SYSTICK),
                                    m->board->systick_ref_hz);
     m->systick = systick;
-    Dwt *dwt = dwt_new(m->clock);
+    Dwt *dwt = dwt_new(m->clock); /* mapped below: freed with its window */
     Scs *scs = scs_new(m->nvic, systick, dwt, CORTEX_M3_R2P1_CPUID);
     return machine_map_device(m, "scs", &scs_class, scs, SCS_BASE, SCS_SIZE, error) != NULL &&
            machine_map_device(m, "dwt", &dwt_class, dwt, DWT_BASE, DWT_SIZE, error) != NULL;

@@ -491,6 +491,7 @@ void machine_free(Machine *m)
     iothread_free(m->io);
     if (m->devices != NULL)
         g_ptr_array_free(m->devices, TRUE);
+    devices_free_core(m);
     if (m->owned_irq_or != NULL)
         g_ptr_array_free(m->owned_irq_or, TRUE);
     for (int i = 0; i < MACHINE_MAX_SERIALS; i++)

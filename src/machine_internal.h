@@ -116,7 +116,7 @@ struct Machine {
     bool external_events; /* an event source outside the guest is attached */
 
     Nvic *nvic;
-    void *systick;
+    void *systick; /* SysTick*, borrowed by the SCS */
     Semihost *semihost;
     CharDev *semihost_stderr;
     CharDev *semihost_stdout;
@@ -143,6 +143,8 @@ IrqLine machine_nvic_input(Machine *m, unsigned n);
 
 /* devices.c: creates every device the board lists, plus the SCS. */
 bool devices_create(Machine *m, GError **error);
+/* Frees what the SCS borrows (SysTick), after the devices are gone. */
+void devices_free_core(Machine *m);
 
 /* cpu.c */
 bool cpu_init(Machine *m, GError **error);
