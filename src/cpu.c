@@ -101,11 +101,6 @@ static void update_insn_deadline(Machine *m)
     m->cpu.insn_deadline = deadline;
 }
 
-static void deadline_changed(void *opaque)
-{
-    update_insn_deadline(opaque);
-}
-
 /* Host clock: a GLib source on the I/O thread wakes the CPU at the next
  * timer deadline. */
 typedef struct HostTimerSource {
@@ -123,6 +118,32 @@ static gboolean host_timer_dispatch(GSource *source, GSourceFunc cb, gpointer da
 }
 
 static GSourceFuncs host_timer_funcs = { .dispatch = host_timer_dispatch };
+
+/* Host clock: arm the wake-up source for the next timer deadline. */
+static void arm_host_timer(Machine *m)
+{
+    GSource *s = m->cpu.host_timer;
+    if (s == NULL)
+        return;
+    uint64_t deadline = clock_next_deadline(m->clock);
+    if (deadline == CLOCK_NEVER) {
+        g_source_set_ready_time(s, -1);
+        return;
+    }
+    uint64_t now = clock_ns(m->clock);
+    gint64 wait_us = deadline > now ? (gint64)((deadline - now) / 1000) : 0;
+    g_source_set_ready_time(s, g_get_monotonic_time() + wait_us);
+}
+
+/* Timers were armed or disarmed (by a device, often in the middle of a
+ * run): the block hook's budget and the host wake-up must follow. */
+static void deadline_changed(void *opaque)
+{
+    update_insn_deadline(opaque);
+    arm_host_timer(opaque);
+}
+
+
 
 /* --- servicing asynchronous work ------------------------------------ */
 
@@ -533,29 +554,15 @@ static void start_limits(Machine *m)
     }
 }
 
-static GSource *start_host_timer(Machine *m)
+static void start_host_timer(Machine *m)
 {
     if (clock_is_virtual(m->clock))
-        return NULL;
+        return;
     GSource *s = g_source_new(&host_timer_funcs, sizeof(HostTimerSource));
     ((HostTimerSource *)s)->machine = m;
     g_source_attach(s, iothread_context(m->io));
-    return s;
-}
-
-/* Host clock: arm the wake-up source for the next timer deadline. */
-static void arm_host_timer(Machine *m, GSource *s)
-{
-    if (s == NULL)
-        return;
-    uint64_t deadline = clock_next_deadline(m->clock);
-    if (deadline == CLOCK_NEVER) {
-        g_source_set_ready_time(s, -1);
-        return;
-    }
-    uint64_t now = clock_ns(m->clock);
-    gint64 wait_us = deadline > now ? (gint64)((deadline - now) / 1000) : 0;
-    g_source_set_ready_time(s, g_get_monotonic_time() + wait_us);
+    m->cpu.host_timer = s;
+    arm_host_timer(m);
 }
 
 static bool handle_emu_error(Machine *m, uc_err err)
@@ -631,7 +638,7 @@ static int exit_status_for(Machine *m)
 int cpu_run(Machine *m)
 {
     start_limits(m);
-    GSource *host_timer = start_host_timer(m);
+    start_host_timer(m);
     for (;;) {
         if (m->cpu.stop == STOP_NONE && service(m)) {
             uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
@@ -649,7 +656,6 @@ int cpu_run(Machine *m)
             continue;
         if (m->cpu.stop != STOP_NONE)
             break;
-        arm_host_timer(m, host_timer);
 
         uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
         uc_err err = uc_emu_start(m->uc, pc | 1, UNTIL_NEVER, 0, 0);
@@ -672,9 +678,10 @@ int cpu_run(Machine *m)
         }
         /* stopped by a hook without a reason: e.g. a kick; just go on */
     }
-    if (host_timer != NULL) {
-        g_source_destroy(host_timer);
-        g_source_unref(host_timer);
+    if (m->cpu.host_timer != NULL) {
+        g_source_destroy(m->cpu.host_timer);
+        g_source_unref(m->cpu.host_timer);
+        m->cpu.host_timer = NULL;
     }
     return exit_status_for(m);
 }

@@ -76,6 +76,7 @@ typedef struct CpuState {
     uint64_t redirect_at;    /* insns when a hook last wrote PC (entry/return) */
     bool sleep_on_exit;      /* SCR.SLEEPONEXIT: sleep after this return */
     uint64_t idle_warps;     /* consecutive idle skips without a wake-up */
+    GSource *host_timer;     /* --clock host: wakes the CPU at deadlines */
     GMutex sleep_lock;
     GCond sleep_cond;
     ICountEntry icache[ICOUNT_CACHE_SIZE];
