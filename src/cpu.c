@@ -18,6 +18,9 @@
 #define THUMB_WFI 0xBF30
 #define THUMB_WFE 0xBF20
 #define THUMB_YIELD 0xBF10
+#define THUMB_SEV 0xBF40
+#define THUMB_HINT_W 0xF3AF /* first halfword of NOP.W/YIELD.W/WFE.W/WFI.W/SEV.W */
+#define THUMB_SEV_W_LOW 0x8004
 #define THUMB_SEMIHOST_BKPT 0xBEAB
 #define UNTIL_NEVER 0xFFFFFFFEu /* in the EXC_RETURN range: never executed */
 /* Idle skips in a row that never wake the CPU: timers keep firing, but no
@@ -57,7 +60,14 @@ void cpu_request_stop(Machine *m, StopReason reason)
 
 /* --- instruction counting ------------------------------------------------ */
 
-static uint32_t count_block_insns(Machine *m, uint32_t addr, uint32_t size)
+static bool is_sev(const uint16_t *code, uint32_t i, uint32_t n)
+{
+    return code[i] == THUMB_SEV ||
+           (code[i] == THUMB_HINT_W && i + 1 < n && code[i + 1] == THUMB_SEV_W_LOW);
+}
+
+/* Counts the instructions of a block and tells whether it holds an SEV. */
+static uint32_t count_block_insns(Machine *m, uint32_t addr, uint32_t size, bool *sev)
 {
     uint16_t code[512];
     uint32_t count = 0;
@@ -68,6 +78,7 @@ static uint32_t count_block_insns(Machine *m, uint32_t addr, uint32_t size)
             return count + (size - done) / 2;
         uint32_t i = 0;
         while (i < chunk / 2) {
+            *sev |= is_sev(code, i, chunk / 2);
             i += thumb_insn_length(code[i]) / 2;
             count++;
         }
@@ -76,15 +87,25 @@ static uint32_t count_block_insns(Machine *m, uint32_t addr, uint32_t size)
     return count;
 }
 
+/* B1.5.18: SEV sets the event register, but Unicorn runs it as a NOP. A
+ * block holding one is never cached, so each of its runs comes here and
+ * sets the register (at the block's start: early, which only lets a WFE
+ * return sooner, as the architecture allows); other blocks pay nothing. */
 static inline uint32_t block_insns(Machine *m, uint32_t addr, uint32_t size)
 {
     ICountEntry *e = &m->cpu.icache[(addr >> 1) & (ICOUNT_CACHE_SIZE - 1)];
     if (G_LIKELY(e->addr == addr && e->size == size))
         return e->count;
+    bool sev = false;
+    uint32_t count = size == 0 ? 1 : count_block_insns(m, addr, size, &sev);
+    if (sev) {
+        m->cpu.event_register = true;
+        return count;
+    }
     e->addr = addr;
     e->size = size;
-    e->count = size == 0 ? 1 : count_block_insns(m, addr, size);
-    return e->count;
+    e->count = count;
+    return count;
 }
 
 /* --- deadlines ------------------------------------------------------------- */
@@ -320,6 +341,13 @@ static void hook_interrupt(uc_engine *uc, uint32_t intno, void *opaque)
             take_fault_now(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc, "instruction fetch from an XN region");
         }
         break;
+    case EXCP_DATA_ABORT:
+        /* With no MPU and unmapped accesses reported through the memory
+         * hooks, Unicorn raises a data abort only for the alignment check
+         * of LDREX/STREX (A3.2.1: always word/halfword aligned), PC on the
+         * instruction */
+        take_fault_now(m, EXC_USAGEFAULT, CFSR_UNALIGNED, pc, "unaligned exclusive access");
+        break;
     case EXCP_NOCP:
         take_fault_now(m, EXC_USAGEFAULT, CFSR_NOCP, pc, "coprocessor instruction (no FPU)");
         break;
@@ -355,14 +383,24 @@ static bool hook_insn_invalid(uc_engine *uc, void *opaque)
     bool wfe = prev == THUMB_WFE || (prev2[0] == 0xF3AF && prev2[1] == 0x8002);
     bool yield = prev == THUMB_YIELD || (prev2[0] == 0xF3AF && prev2[1] == 0x8001);
     if (wfe) {
-        /* B1.5.18: WFE consumes the event register or waits for an event;
-         * minivm treats the wait as a hint (the caller re-checks). */
-        m->cpu.event_register = false;
+        /* B1.5.18: WFE clears the event register if it is set (by SEV, an
+         * exception return, or SEVONPEND), else waits for an event: the
+         * run loop sleeps, with PC already after the WFE */
+        if (m->cpu.event_register || nvic_take_event(m->nvic)) {
+            m->cpu.event_register = false;
+            return true;
+        }
+        m->cpu.wfe_wait = true;
+        uc_emu_stop(uc);
         return true;
     }
     if (yield)
         return true;
-    take_fault_now(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, pc, "undefined instruction");
+    /* A real undefined instruction: returning true makes Unicorn 2.1.1
+     * report it again through the interrupt hook (intno 1, PC on the
+     * instruction), where the UsageFault is taken (UNICORN.md). Taking it
+     * here too would fault a second time at the handler's first
+     * instruction. */
     return true;
 }
 
@@ -461,20 +499,36 @@ static void wait_for_kick(Machine *m, uint64_t host_deadline_ns)
     g_mutex_unlock(&m->cpu.sleep_lock);
 }
 
-/* WFI (B1.5.19): sleep until an interrupt can wake the CPU. Returns false
- * when the run must stop (limit, exit, or no wake-up possible: 101). */
-static bool sleep_until_wakeup(Machine *m)
+/* A WFE wakes for what wakes a WFI (B1.5.18 asks for an exception that
+ * is taken; waking also for one PRIMASK holds back is a spurious wake-up,
+ * which the architecture allows and which keeps WFE loops from sleeping
+ * for ever where QEMU, whose WFE is a NOP, runs on) and for a SEVONPEND
+ * event, which stays in the event register. */
+static bool wfe_can_wake(Machine *m)
 {
+    if (nvic_take_event(m->nvic)) {
+        m->cpu.event_register = true;
+        return true;
+    }
+    return wfi_can_wake(m);
+}
+
+/* WFI (B1.5.19), WFE (B1.5.18) and sleep-on-exit: sleep until something
+ * can wake the CPU. Returns false when the run must stop (limit, exit, or
+ * no wake-up possible: 101). */
+static bool sleep_until_wakeup(Machine *m, bool wfe)
+{
+    const char *insn = wfe ? "WFE" : "WFI";
     for (;;) {
         if (!service(m))
             return false;
-        if (wfi_can_wake(m)) {
+        if (wfe ? wfe_can_wake(m) : wfi_can_wake(m)) {
             m->cpu.idle_warps = 0;
             return true;
         }
         if (!any_wake_source(m) && !m->external_events) {
             snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg),
-                     "WFI with every interrupt source disabled: the CPU can never wake");
+                     "%s with every interrupt source disabled: the CPU can never wake", insn);
             m->cpu.stop = STOP_FATAL;
             m->cpu.exit_status = MINIVM_EXIT_GUEST_STUCK;
             return false;
@@ -483,7 +537,7 @@ static bool sleep_until_wakeup(Machine *m)
         if (!idle_follows_host(m)) {
             if (deadline == CLOCK_NEVER || ++m->cpu.idle_warps > MAX_IDLE_WARPS) {
                 snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg),
-                         "WFI and no interrupt can ever wake the CPU");
+                         "%s and no interrupt can ever wake the CPU", insn);
                 m->cpu.stop = STOP_FATAL;
                 m->cpu.exit_status = MINIVM_EXIT_GUEST_STUCK;
                 return false;
@@ -565,6 +619,12 @@ static void start_host_timer(Machine *m)
     arm_host_timer(m);
 }
 
+static bool in_thumb_state(Machine *m)
+{
+    size_t mode = 0;
+    return uc_query(m->uc, UC_QUERY_MODE, &mode) == UC_ERR_OK && (mode & UC_MODE_THUMB);
+}
+
 static bool handle_emu_error(Machine *m, uc_err err)
 {
     uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
@@ -585,6 +645,12 @@ static bool handle_emu_error(Machine *m, uc_err err)
         take_fault_now(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, pc, "undefined instruction");
         return m->cpu.stop == STOP_NONE;
     case UC_ERR_EXCEPTION:
+        /* Unicorn marks every INVSTATE (intno 18) with this error even
+         * though the interrupt hook took the UsageFault, and reports it at
+         * the next stop (the handler entry's PC write): stale once the
+         * core runs Thumb code again */
+        if (in_thumb_state(m))
+            return true;
         take_fault_now(m, EXC_USAGEFAULT, CFSR_INVSTATE, pc, "invalid state");
         return m->cpu.stop == STOP_NONE;
     default:
@@ -669,10 +735,12 @@ int cpu_run(Machine *m)
         /* Unicorn also returns when a hook redirected PC before any block
          * ran; only a WFI that executed means sleep */
         bool redirected = m->cpu.redirect_at == m->cpu.insns;
-        bool sleep = m->cpu.sleep_on_exit || (!redirected && stopped_at_wfi(m, pc));
+        bool wfe = m->cpu.wfe_wait;
+        bool sleep = wfe || m->cpu.sleep_on_exit || (!redirected && stopped_at_wfi(m, pc));
         m->cpu.sleep_on_exit = false;
+        m->cpu.wfe_wait = false;
         if (sleep) {
-            if (!sleep_until_wakeup(m) && m->cpu.stop == STOP_NONE)
+            if (!sleep_until_wakeup(m, wfe) && m->cpu.stop == STOP_NONE)
                 m->cpu.stop = STOP_INTERNAL;
             continue;
         }

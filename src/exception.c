@@ -69,6 +69,39 @@ static bool read_vector(Machine *m, unsigned exc, uint32_t *pc)
     return machine_read_guest(m, vtor + 4 * exc, pc, 4);
 }
 
+/* B1.5.6 ExceptionTaken(): Handler mode on MSP with IPSR = exc, LR =
+ * exc_return, PC from the vector table. xpsr and control are the values
+ * before the exception (APSR kept, IT state cleared, nPRIV kept: it only
+ * applies in Thread mode). */
+static bool exception_taken(Machine *m, unsigned exc, uint32_t xpsr, uint32_t control,
+                            uint32_t exc_return, uint32_t return_addr)
+{
+    uc_engine *uc = m->uc;
+    uint32_t handler;
+    if (!read_vector(m, exc, &handler)) {
+        fatal(m, "vector %u at VTOR %#x + %#x is not readable", exc, nvic_scb(m->nvic)->vtor,
+              4 * exc);
+        return false;
+    }
+    write_xpsr(uc, (xpsr & ~(XPSR_EXCP_MASK | 0x0600FC00u)) | XPSR_T | exc);
+    reg_set(uc, UC_ARM_REG_CONTROL, control & CONTROL_NPRIV);
+    reg_set(uc, UC_ARM_REG_LR, exc_return);
+    nvic_acknowledge(m->nvic, exc);
+    m->cpu.redirect_at = m->cpu.insns;
+    log_trace("cpu", "exception %u taken, return address %#x, handler %#x", exc, return_addr,
+              handler);
+    if (!(handler & 1)) {
+        /* B1.5.6: a vector without the Thumb bit faults on the first
+         * instruction of the handler: INVSTATE */
+        reg_set(uc, UC_ARM_REG_PC, handler & ~1u);
+        PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVSTATE, .pc = handler & ~1u,
+                           .what = "exception vector without the Thumb bit" };
+        return exception_take_fault(m, &f);
+    }
+    reg_set(uc, UC_ARM_REG_PC, handler | 1);
+    return true;
+}
+
 /* B1.5.6 PushStack + ExceptionTaken */
 bool exception_enter(Machine *m, unsigned exc, uint32_t return_addr)
 {
@@ -97,45 +130,55 @@ bool exception_enter(Machine *m, unsigned exc, uint32_t return_addr)
         fatal(m, "stacking for exception %u failed: stack pointer %#x is not in RAM", exc, sp);
         return false;
     }
-    uint32_t handler;
-    if (!read_vector(m, exc, &handler)) {
-        fatal(m, "vector %u at VTOR %#x + %#x is not readable", exc, nvic_scb(m->nvic)->vtor,
-              4 * exc);
-        return false;
-    }
     reg_set(uc, on_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, frame_sp);
-
-    /* Handler mode on MSP; nPRIV is kept (it only applies in Thread mode) */
-    write_xpsr(uc, (xpsr & ~(XPSR_EXCP_MASK | 0x0600FC00u)) | XPSR_T | exc);
-    reg_set(uc, UC_ARM_REG_CONTROL, control & CONTROL_NPRIV);
-    reg_set(uc, UC_ARM_REG_LR, !from_thread ? EXC_RETURN_HANDLER
-                               : on_psp     ? EXC_RETURN_THREAD_PSP
-                                            : EXC_RETURN_THREAD_MSP);
-    nvic_acknowledge(m->nvic, exc);
-    m->cpu.redirect_at = m->cpu.insns;
-    log_trace("cpu", "exception %u taken, return address %#x, handler %#x", exc, return_addr,
-              handler);
-    if (!(handler & 1)) {
-        /* B1.5.6: a vector without the Thumb bit faults on the first
-         * instruction of the handler: INVSTATE */
-        reg_set(uc, UC_ARM_REG_PC, handler & ~1u);
-        PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVSTATE, .pc = handler & ~1u,
-                           .what = "exception vector without the Thumb bit" };
-        return exception_take_fault(m, &f);
-    }
-    reg_set(uc, UC_ARM_REG_PC, handler | 1);
-    return true;
+    uint32_t exc_return = !from_thread ? EXC_RETURN_HANDLER
+                          : on_psp     ? EXC_RETURN_THREAD_PSP
+                                       : EXC_RETURN_THREAD_MSP;
+    return exception_taken(m, exc, xpsr, control, exc_return, return_addr);
 }
 
+/* B1.5.8: an exception return that fails an integrity check takes a
+ * UsageFault (INVPC) on the existing frame: nothing is stacked, the
+ * frame the return would have popped stays where it is, and LR becomes
+ * 0xF0000000 + EXC_RETURN<27:0>. The returning exception is deactivated
+ * only when the check failed after DeActivate() (stacked IPSR). The core
+ * is still in Handler mode here. */
 static bool invpc(Machine *m, uint32_t exc_return, const char *why)
 {
     log_guest_error("cpu", "exception return %#x: %s", exc_return, why);
-    uint32_t pc = exc_return & ~1u;
-    PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVPC, .pc = pc,
+    nvic_scb(m->nvic)->cfsr |= CFSR_INVPC;
+    PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVPC, .pc = exc_return,
                        .what = "invalid exception return (INVPC)" };
-    /* B1.5.8: the fault is taken with the EXC_RETURN value as the return
-     * address and LR left as it was */
-    return exception_take_fault(m, &f);
+    m->cpu.fault = f; /* kept for the report if this ends in lockup */
+    unsigned target = nvic_route_fault(m->nvic, EXC_USAGEFAULT, cpu_masks(m));
+    if (target == 0) {
+        fatal(m, "lockup: %s %#x while the fault could not be taken", f.what, exc_return);
+        return false;
+    }
+    memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
+    uc_engine *uc = m->uc;
+    return exception_taken(m, target, reg_get(uc, UC_ARM_REG_XPSR),
+                           reg_get(uc, UC_ARM_REG_CONTROL), 0xF0000000u | (exc_return & 0x0FFFFFFFu),
+                           exc_return);
+}
+
+/* B1.5.8 ExceptionReturn: the checks that fault before anything changes */
+static const char *exc_return_check(Machine *m, unsigned exc, uint32_t exc_return)
+{
+    if (!nvic_is_active(m->nvic, exc))
+        return "returning from an inactive exception";
+    unsigned nested = nvic_active_count(m->nvic);
+    switch (exc_return) {
+    case EXC_RETURN_HANDLER:
+        return nested == 1 ? "return to Handler mode with no other exception active" : NULL;
+    case EXC_RETURN_THREAD_MSP:
+    case EXC_RETURN_THREAD_PSP:
+        if (nested != 1 && !(nvic_scb(m->nvic)->ccr & CCR_NONBASETHRDENA))
+            return "return to Thread mode with other exceptions active";
+        return NULL;
+    default:
+        return "reserved EXC_RETURN value";
+    }
 }
 
 /* B1.5.8 ExceptionReturn + PopStack */
@@ -144,18 +187,17 @@ bool exception_return(Machine *m, uint32_t exc_return)
     uc_engine *uc = m->uc;
     uint32_t xpsr = reg_get(uc, UC_ARM_REG_XPSR);
     unsigned exc = xpsr & XPSR_EXCP_MASK;
-    if (exc == 0)
-        return invpc(m, exc_return, "not in Handler mode");
-    if (exc_return != EXC_RETURN_HANDLER && exc_return != EXC_RETURN_THREAD_MSP &&
-        exc_return != EXC_RETURN_THREAD_PSP)
-        return invpc(m, exc_return, "reserved EXC_RETURN value");
+    if (exc == 0) {
+        /* Thread mode: not an exception return but a branch into the
+         * execute-never region (B3.1), as the hook saw it */
+        PendingFault f = { .exc = EXC_MEMMANAGE, .cfsr = CFSR_IACCVIOL, .pc = exc_return & ~1u,
+                           .what = "instruction fetch from an XN region" };
+        return exception_take_fault(m, &f);
+    }
+    const char *bad = exc_return_check(m, exc, exc_return);
+    if (bad != NULL)
+        return invpc(m, exc_return, bad);
     bool to_thread = exc_return != EXC_RETURN_HANDLER;
-    if (!nvic_is_active(m->nvic, exc))
-        return invpc(m, exc_return, "returning from an inactive exception");
-    if (to_thread && nvic_active_count(m->nvic) > 1 &&
-        !(nvic_scb(m->nvic)->ccr & CCR_NONBASETHRDENA))
-        return invpc(m, exc_return, "return to Thread mode with other exceptions active");
-
     bool use_psp = exc_return == EXC_RETURN_THREAD_PSP;
     uint32_t sp = reg_get(uc, use_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
     uint32_t frame[FRAME_WORDS];
@@ -163,13 +205,20 @@ bool exception_return(Machine *m, uint32_t exc_return)
         fatal(m, "unstacking from %#x failed: not in RAM", sp);
         return false;
     }
+
+    /* B1.5.8 DeActivate(): every exception return except NMI's also
+     * clears FAULTMASK (still in privileged Handler mode here, so the
+     * write takes effect) */
+    nvic_complete(m->nvic, exc);
+    if (exc != EXC_NMI)
+        reg_set(uc, UC_ARM_REG_FAULTMASK, 0);
     uint32_t stacked_xpsr = frame[7];
     unsigned stacked_exc = stacked_xpsr & XPSR_EXCP_MASK;
     if (to_thread != (stacked_exc == 0)) {
-        /* B1.5.8: IPSR in the frame must agree with the mode returned to */
+        /* IPSR in the frame must agree with the mode returned to; the
+         * frame is pushed back (PushStack negates PopStack): it stays */
         return invpc(m, exc_return, "stacked IPSR does not match the return mode");
     }
-    nvic_complete(m->nvic, exc);
     nvic_set_vectactive(m->nvic, stacked_exc);
 
     uint32_t new_sp = sp + FRAME_WORDS * 4;
@@ -195,6 +244,8 @@ bool exception_return(Machine *m, uint32_t exc_return)
         write_xpsr(uc, new_xpsr);
     }
     m->cpu.redirect_at = m->cpu.insns;
+    /* B1.5.18: an exception return sets the event register (WFE) */
+    m->cpu.event_register = true;
     log_trace("cpu", "exception %u returned to %#x", exc, frame[6]);
 
     uint32_t ret = frame[6];

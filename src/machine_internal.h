@@ -72,7 +72,8 @@ typedef struct CpuState {
     char fatal_msg[256];
     atomic_bool timed_out;
     bool reset_requested;
-    bool event_register;     /* WFE/SEV */
+    bool event_register;     /* B1.5.18 event register (SEV, exception return) */
+    bool wfe_wait;           /* a WFE found it clear: sleep until an event */
     uint64_t redirect_at;    /* insns when a hook last wrote PC (entry/return) */
     bool sleep_on_exit;      /* SCR.SLEEPONEXIT: sleep after this return */
     uint64_t idle_warps;     /* consecutive idle skips without a wake-up */

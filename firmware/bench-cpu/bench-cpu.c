@@ -31,7 +31,7 @@
 #include "semihost.h"
 
 #ifndef BENCH_ITERATIONS
-#define BENCH_ITERATIONS 20000u
+#define BENCH_ITERATIONS 12000u
 #endif
 
 #define CRC_BYTES 1024

@@ -34,7 +34,6 @@ typedef struct {
     EchoReply reply;     /* 0x100 */
 } EchoShm;
 
-#define IVSHMEM ((IVSHMEM_TypeDef *)IVSHMEM_REGS_BASE)
 #define SHM ((EchoShm *)IVSHMEM_SHM_BASE)
 
 static volatile uint32_t doorbells;

@@ -31,7 +31,6 @@ typedef struct {
     Mailbox mailbox[MAX_PEERS];
 } PingPongShm;
 
-#define IVSHMEM ((IVSHMEM_TypeDef *)IVSHMEM_REGS_BASE)
 #define SHM ((PingPongShm *)IVSHMEM_SHM_BASE)
 
 static volatile uint32_t doorbells;

@@ -41,6 +41,7 @@ struct Nvic {
     unsigned vectactive;
     unsigned num_pending;
     unsigned num_active;
+    bool event; /* SCR.SEVONPEND: an exception became pending (B1.5.18) */
     Vec *vec; /* indexed by exception number, [0, 16 + num_irqs) */
     ScbRegs scb;
     void (*notify)(void *opaque);
@@ -126,6 +127,7 @@ void nvic_reset(Nvic *nvic)
     nvic->vectactive = 0;
     nvic->num_pending = 0;
     nvic->num_active = 0;
+    nvic->event = false;
     /* B3.2.8: CCR.STKALIGN resets to an IMPLEMENTATION DEFINED value; QEMU
      * (and ARM's recommendation) is 1 for every v7-M core. */
     nvic->scb = (ScbRegs){ .ccr = CCR_STKALIGN };
@@ -165,6 +167,10 @@ static void mark_pending(Nvic *nvic, unsigned exc, bool pending)
     v->pending = pending;
     if (pending) {
         nvic->num_pending++;
+        /* B1.5.18: with SEVONPEND, any exception entering the pending
+         * state is a WFE wake-up event, even a disabled or masked one */
+        if (nvic->scb.scr & SCR_SEVONPEND)
+            nvic->event = true;
         changed(nvic);
     } else {
         nvic->num_pending--;
@@ -195,6 +201,13 @@ void nvic_clear_pending(Nvic *nvic, unsigned exc)
 {
     if (exc_exists(nvic, exc))
         mark_pending(nvic, exc, false);
+}
+
+bool nvic_take_event(Nvic *nvic)
+{
+    bool event = nvic->event;
+    nvic->event = false;
+    return event;
 }
 
 bool nvic_is_pending(const Nvic *nvic, unsigned exc)

@@ -102,6 +102,10 @@ bool nvic_irq_level(const Nvic *nvic, unsigned irq);
 void nvic_set_pending(Nvic *nvic, unsigned exc);
 void nvic_clear_pending(Nvic *nvic, unsigned exc);
 bool nvic_is_pending(const Nvic *nvic, unsigned exc);
+/* WFE wake-up event from SCR.SEVONPEND (B1.5.18): true once after any
+ * exception entered the pending state while SEVONPEND was set (enabled or
+ * not, masked or not); reading clears it. */
+bool nvic_take_event(Nvic *nvic);
 bool nvic_is_active(const Nvic *nvic, unsigned exc);
 /* External IRQs: NVIC ISER; MemManage/BusFault/UsageFault: SHCSR enables;
  * DebugMonitor: DEMCR.MON_EN (the SCS sets it); others always enabled
