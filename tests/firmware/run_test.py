@@ -31,6 +31,8 @@ def main():
     p.add_argument("--stdout-contains", action="append", default=[])
     p.add_argument("--stderr-contains", action="append", default=[])
     p.add_argument("--stdin")
+    p.add_argument("--file-equals", action="append", default=[],
+                   help="PATH=TEXT: after the run, file PATH must hold exactly TEXT")
     p.add_argument("--stdin-file")
     p.add_argument("--max-seconds", type=float, default=60.0)
     p.add_argument("--twice-identical", action="store_true",
@@ -65,6 +67,16 @@ def main():
     for s in a.stderr_contains:
         if s not in err:
             failures.append(f"stderr lacks {s!r}")
+    for spec in a.file_equals:
+        path, _, text = spec.partition("=")
+        try:
+            with open(path, encoding="utf-8") as f:
+                got = f.read()
+        except OSError as e:
+            failures.append(f"{path}: {e}")
+            continue
+        if got != text:
+            failures.append(f"{path} holds {got!r}, expected {text!r}")
     if elapsed > a.max_seconds:
         failures.append(f"took {elapsed:.2f} s, limit {a.max_seconds} s")
     if a.twice_identical:
