@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "bitband.h"
 #include "cmsdk_dualtimer.h"
 #include "cmsdk_timer.h"
 #include "cmsdk_uart.h"
@@ -152,7 +153,23 @@ static void *create_unimplemented(Machine *m, const BoardDevice *d, const Device
     return unimplemented_new(d->name, d->size);
 }
 
+static void *create_bitband(Machine *m, const BoardDevice *d, const DeviceClass **cls,
+                            GError **error)
+{
+    uint32_t target = 0;
+    if (!board_device_u32(m->board, d, "target", UINT32_MAX, &target, error))
+        return NULL;
+    if (target == UINT32_MAX) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_BOARD,
+                    "%s: [%s] target: required for bit-band aliases", m->board->path, d->group);
+        return NULL;
+    }
+    *cls = &bitband_class;
+    return bitband_new(d->name, target, machine_bus(m));
+}
+
 static const DeviceFactory factories[] = {
+    { "armv7m-bitband", BITBAND_ALIAS_SIZE, create_bitband },
     { "cmsdk-apb-uart", 0x1000, create_cmsdk_uart },
     { "pl011-luminary", 0x1000, create_pl011 },
     { "cmsdk-apb-timer", 0x1000, create_cmsdk_timer },

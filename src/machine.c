@@ -201,6 +201,49 @@ MappedDevice *machine_map_device(Machine *m, const char *name, const DeviceClass
     return d;
 }
 
+/* The address space as bus masters other than the CPU see it (bit-band
+ * aliases): RAM through its host pointers, else the device there. */
+static MappedDevice *device_at(Machine *m, uint32_t addr, unsigned size)
+{
+    for (guint i = 0; i < m->devices->len; i++) {
+        MappedDevice *d = g_ptr_array_index(m->devices, i);
+        if (addr >= d->base && (uint64_t)addr - d->base + size <= d->size)
+            return d;
+    }
+    return NULL;
+}
+
+static bool bus_read(void *opaque, uint32_t addr, unsigned size, uint32_t *value)
+{
+    Machine *m = opaque;
+    uint8_t *p = guest_ptr(m, addr, size);
+    if (p != NULL) {
+        *value = 0;
+        memcpy(value, p, size); /* little-endian host and guest */
+        return true;
+    }
+    MappedDevice *d = device_at(m, addr, size);
+    return d != NULL && d->cls->read(d->state, addr - d->base, size, value) == MMIO_OK;
+}
+
+static bool bus_write(void *opaque, uint32_t addr, uint32_t value, unsigned size)
+{
+    Machine *m = opaque;
+    uint8_t *p = guest_ptr(m, addr, size);
+    if (p != NULL) {
+        memcpy(p, &value, size);
+        return true;
+    }
+    MappedDevice *d = device_at(m, addr, size);
+    return d != NULL && d->cls->write(d->state, addr - d->base, value, size) == MMIO_OK;
+}
+
+BusAccess machine_bus(Machine *m)
+{
+    BusAccess bus = { bus_read, bus_write, m };
+    return bus;
+}
+
 void machine_reset_devices(Machine *m)
 {
     for (guint i = 0; i < m->devices->len; i++) {

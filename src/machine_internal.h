@@ -137,6 +137,8 @@ bool machine_read_guest(Machine *m, uint32_t addr, void *buf, size_t len);
 bool machine_write_guest(Machine *m, uint32_t addr, const void *buf, size_t len);
 bool machine_load_image(Machine *m, GError **error);
 void machine_reset_devices(Machine *m);
+/* RAM and device windows for bus masters other than the CPU. */
+BusAccess machine_bus(Machine *m);
 MappedDevice *machine_map_device(Machine *m, const char *name, const DeviceClass *cls,
                                  void *state, uint32_t base, uint32_t size, GError **error);
 /* The interrupt line a device output wired to NVIC line n uses (shared
@@ -167,6 +169,8 @@ bool exception_take_fault(Machine *m, const PendingFault *fault);
 bool exception_deliver_pending(Machine *m, uint32_t return_addr);
 /* Resets the core: SP and PC from the vector table at VTOR = 0. */
 bool exception_reset_core(Machine *m, GError **error);
+/* Writes xPSR (IPSR included) and refreshes Unicorn's cached mode flags. */
+void exception_write_xpsr(uc_engine *uc, uint32_t xpsr);
 
 /* report.c */
 void report_fatal(Machine *m, const char *headline);

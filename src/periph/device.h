@@ -31,4 +31,12 @@ typedef struct DeviceClass {
     void (*destroy)(void *dev);
 } DeviceClass;
 
+/* The rest of the address space, for devices that alias other memory or
+ * registers (bit-band). Each returns false where nothing answers. */
+typedef struct BusAccess {
+    bool (*read)(void *opaque, uint32_t addr, unsigned size, uint32_t *value);
+    bool (*write)(void *opaque, uint32_t addr, uint32_t value, unsigned size);
+    void *opaque;
+} BusAccess;
+
 #endif
