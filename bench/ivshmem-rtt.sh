@@ -18,12 +18,24 @@ dir=$(mktemp -d /tmp/minivm-rtt-XXXXXX)
 sock=$dir/sock
 server=
 vm=
+bench=
 cleanup() {
-    [ -n "$vm" ] && kill "$vm" 2>/dev/null && wait "$vm" 2>/dev/null
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    set +e # a killed child's status must not end the clean-up
+    for pid in $bench $vm $server; do
+        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
     rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
+
+# In the background and waited for, so that a signal stops it at once.
+run_bench() {
+    "$build/bench/ivshmem-rtt" -S "$sock" "$@" &
+    bench=$!
+    wait "$bench"
+    bench=
+}
 
 "$build/tools/minivm-ivshmem-server" -F -S "$sock" --memfd -l 64K -p "$dir/pid" &
 server=$!
@@ -35,11 +47,11 @@ for _ in $(seq 500); do [ -e "$dir/pid" ] && break; sleep 0.01; done
 vm=$!
 
 echo "host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-"$build/bench/ivshmem-rtt" -S "$sock" "$@"
+run_bench "$@"
 status=0
 wait "$vm" || status=$?
 vm=
 sed 's/^/guest: /' "$dir/vm.out"
 [ "$status" = 0 ] || { echo "$0: minivm exited with $status" >&2; exit 1; }
-"$build/bench/ivshmem-rtt" -S "$sock" --loopback "$@"
+run_bench --loopback "$@"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -6,6 +6,7 @@
 typedef struct {
     DeferFn fn;
     void *data;
+    DeferFn discard; /* NULL: nothing to release if fn never runs */
 } DeferItem;
 
 struct DeferQueue {
@@ -32,6 +33,11 @@ void defer_queue_free(DeferQueue *q)
 {
     if (q == NULL)
         return;
+    for (guint i = 0; i < q->items->len; i++) {
+        DeferItem *item = &g_array_index(q->items, DeferItem, i);
+        if (item->discard != NULL)
+            item->discard(item->data);
+    }
     g_array_free(q->items, TRUE);
     g_array_free(q->running, TRUE);
     g_mutex_clear(&q->lock);
@@ -40,7 +46,12 @@ void defer_queue_free(DeferQueue *q)
 
 void defer_post(DeferQueue *q, DeferFn fn, void *data)
 {
-    DeferItem item = { fn, data };
+    defer_post_full(q, fn, data, NULL);
+}
+
+void defer_post_full(DeferQueue *q, DeferFn fn, void *data, DeferFn discard)
+{
+    DeferItem item = { fn, data, discard };
     g_mutex_lock(&q->lock);
     g_array_append_val(q->items, item);
     atomic_store_explicit(&q->has_work, true, memory_order_release);

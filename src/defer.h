@@ -16,6 +16,10 @@ void defer_queue_free(DeferQueue *q);
 
 /* Thread-safe. Functions run in posting order. */
 void defer_post(DeferQueue *q, DeferFn fn, void *data);
+/* As defer_post; should the queue be freed before fn ran (the machine
+ * stopped first), discard(data) is called instead, to release what data
+ * holds. */
+void defer_post_full(DeferQueue *q, DeferFn fn, void *data, DeferFn discard);
 /* CPU thread: runs everything posted so far; returns how many ran. */
 unsigned defer_run(DeferQueue *q);
 /* Relaxed check, cheap enough for the block hook. */

@@ -29,12 +29,19 @@ static void ivshmem_flat_pulse(void *data)
     g_atomic_rc_box_release(s);
 }
 
+/* A pulse that never ran: the machine stopped first. */
+static void ivshmem_flat_pulse_discard(void *data)
+{
+    g_atomic_rc_box_release(data);
+}
+
 /* I/O thread: device state belongs to the CPU thread, so only post. */
 static void ivshmem_flat_interrupt(void *opaque, unsigned vector)
 {
     IvshmemFlat *s = opaque;
     log_trace(WHO, "interrupt on vector %u", vector);
-    defer_post(s->defer, ivshmem_flat_pulse, g_atomic_rc_box_acquire(s));
+    defer_post_full(s->defer, ivshmem_flat_pulse, g_atomic_rc_box_acquire(s),
+                    ivshmem_flat_pulse_discard);
 }
 
 static MmioResult ivshmem_flat_bad(const char *what, uint32_t offset, unsigned size)

@@ -116,6 +116,28 @@ START_TEST(work_posted_while_running_waits_for_the_next_run)
 }
 END_TEST
 
+static void count_discard(void *data)
+{
+    atomic_fetch_add((atomic_int *)data, 100);
+}
+
+/* An item still queued when the machine stops must release what it holds
+ * (the ivshmem device reference) rather than leak it; an item that ran is
+ * not discarded. */
+START_TEST(items_never_run_are_discarded_when_the_queue_is_freed)
+{
+    DeferQueue *q = defer_queue_new(NULL, NULL);
+    atomic_int ran = 0, dropped = 0;
+    defer_post_full(q, bump, &ran, count_discard);
+    ck_assert_uint_eq(defer_run(q), 1);
+    defer_post_full(q, bump, &dropped, count_discard);
+    defer_post(q, bump, &dropped);
+    defer_queue_free(q);
+    ck_assert_int_eq(atomic_load(&ran), 1);
+    ck_assert_int_eq(atomic_load(&dropped), 100);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("defer");
@@ -123,6 +145,7 @@ int main(void)
     tcase_add_test(tc, posted_functions_run_in_order_once);
     tcase_add_test(tc, posts_from_other_threads_are_never_lost);
     tcase_add_test(tc, work_posted_while_running_waits_for_the_next_run);
+    tcase_add_test(tc, items_never_run_are_discarded_when_the_queue_is_freed);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
