@@ -27,9 +27,12 @@ static void set_uc_error(GError **error, const char *what, uc_err err)
 void machine_kick(Machine *m)
 {
     atomic_fetch_or_explicit(&m->cpu.attention, ATTN_KICK, memory_order_release);
+    /* The sleeper re-checks attention under the lock before waiting, so
+     * taking the lock orders this kick before or after its check; signal
+     * after unlocking so the woken thread does not block on the mutex. */
     g_mutex_lock(&m->cpu.sleep_lock);
-    g_cond_signal(&m->cpu.sleep_cond);
     g_mutex_unlock(&m->cpu.sleep_lock);
+    g_cond_signal(&m->cpu.sleep_cond);
 }
 
 static void machine_kick_cb(void *opaque) { machine_kick(opaque); }
