@@ -41,13 +41,25 @@ enum {
     EXCP_DIVBYZERO = 23,
 };
 
+/* Unicorn reads the mask registers through its MRS helper, which reads
+ * them as 0 while Thread mode is unprivileged (UNICORN.md "System
+ * registers"), yet they mask all the same (B1.5.4): borrow Handler mode
+ * for the reads (the IPSR write moves the banked SPs with the mode, and
+ * back). */
 NvicMasks cpu_masks(Machine *m)
 {
+    uc_engine *uc = m->uc;
+    uint32_t xpsr = reg_get(uc, UC_ARM_REG_XPSR);
+    bool unprivileged = (xpsr & 0x1FFu) == 0 && (reg_get(uc, UC_ARM_REG_CONTROL) & 1);
+    if (unprivileged)
+        exception_write_xpsr(uc, xpsr | EXC_RESET);
     NvicMasks masks = {
-        .primask = reg_get(m->uc, UC_ARM_REG_PRIMASK) & 1,
-        .faultmask = reg_get(m->uc, UC_ARM_REG_FAULTMASK) & 1,
-        .basepri = (uint8_t)reg_get(m->uc, UC_ARM_REG_BASEPRI),
+        .primask = reg_get(uc, UC_ARM_REG_PRIMASK) & 1,
+        .faultmask = reg_get(uc, UC_ARM_REG_FAULTMASK) & 1,
+        .basepri = (uint8_t)reg_get(uc, UC_ARM_REG_BASEPRI),
     };
+    if (unprivileged)
+        exception_write_xpsr(uc, xpsr);
     return masks;
 }
 
@@ -202,11 +214,13 @@ static void keep_watching_if_pending(Machine *m)
         atomic_fetch_or_explicit(&m->cpu.attention, ATTN_EXCEPTION, memory_order_relaxed);
 }
 
+static bool div_trap_wanted(Machine *m);
+
 /* Slow path at a block boundary; address is the next instruction. Returns
  * true if control was diverted (exception taken, or stopping). */
 static bool block_boundary(Machine *m, uint32_t address)
 {
-    if (!service(m)) {
+    if (!service(m) || div_trap_wanted(m)) {
         uc_emu_stop(m->uc);
         return true;
     }
@@ -264,6 +278,67 @@ static void take_fault_now(Machine *m, unsigned exc, uint32_t cfsr, uint32_t pc,
         uc_emu_stop(m->uc);
 }
 
+/* --- divide-by-zero trap ---------------------------------------------------- */
+
+/* Unicorn 2.1.1 divides by zero as if CCR.DIV_0_TRP were clear (its divide
+ * helpers never see the CCR, and it never raises its DIVBYZERO
+ * exception). So once the guest sets DIV_0_TRP, minivm puts a code hook
+ * on every SDIV/UDIV of the image (B3.2.8, B3.2.15): only those
+ * instructions pay, and only a divisor of 0 with the bit set faults. A
+ * divide in code the image does not hold (copied to RAM at run time) is
+ * not trapped. */
+static bool is_divide(const uint16_t hw[2])
+{
+    /* A7.7.127 SDIV, A7.7.195 UDIV: 1111 1011 1001/1011 Rn, 1111 Rd 1111 Rm */
+    return ((hw[0] & 0xFFF0) == 0xFB90 || (hw[0] & 0xFFF0) == 0xFBB0) &&
+           (hw[1] & 0xF0F0) == 0xF0F0;
+}
+
+/* Unicorn calls a code hook after an IT block's condition check, so a
+ * divide whose condition fails never gets here. Inside an IT block,
+ * though, the exception entry's PC write does not end the translated
+ * block at once: the rest of it runs first (for the usual `it; sdiv; bx
+ * lr` the `bx lr` is then an exception return that comes back to the
+ * divide, which faults properly the second time; a destination outside
+ * r0-r3 and r12 would be lost). */
+static void hook_divide(uc_engine *uc, uint64_t address, uint32_t size, void *opaque)
+{
+    Machine *m = opaque;
+    uint16_t hw[2];
+    if (!(nvic_scb(m->nvic)->ccr & CCR_DIV_0_TRP) ||
+        !machine_read_guest(m, (uint32_t)address, hw, sizeof(hw)) || !is_divide(hw))
+        return;
+    unsigned rm = hw[1] & 0xF;
+    if (rm > 12 || reg_get(uc, UC_ARM_REG_R0 + (int)rm) != 0)
+        return; /* Rm = SP, PC: UNPREDICTABLE */
+    take_fault_now(m, EXC_USAGEFAULT, CFSR_DIVBYZERO, (uint32_t)address, "division by zero");
+}
+
+static bool div_trap_wanted(Machine *m)
+{
+    return !m->cpu.div_hooks && (nvic_scb(m->nvic)->ccr & CCR_DIV_0_TRP);
+}
+
+/* Between runs: hook the image's divides, drop code translated without. */
+static void hook_divides(Machine *m)
+{
+    m->cpu.div_hooks = true;
+    unsigned hooked = 0;
+    for (guint i = 0; i < m->image->segments->len; i++) {
+        const ImageSegment *seg = &g_array_index(m->image->segments, ImageSegment, i);
+        for (uint32_t off = 0; off + 4 <= seg->filesz; off += 2) {
+            uint16_t hw[2];
+            memcpy(hw, seg->data + off, sizeof(hw));
+            uc_hook h;
+            if (is_divide(hw) && uc_hook_add(m->uc, &h, UC_HOOK_CODE, hook_divide, m,
+                                             seg->addr + off, seg->addr + off) == UC_ERR_OK)
+                hooked++;
+        }
+    }
+    uc_ctl_flush_tb(m->uc);
+    log_trace("cpu", "CCR.DIV_0_TRP: %u divide instructions hooked", hooked);
+}
+
 static void handle_semihosting(Machine *m, uint32_t pc)
 {
     uint32_t op = reg_get(m->uc, UC_ARM_REG_R0);
@@ -293,6 +368,7 @@ static void handle_bkpt(Machine *m)
      * (B1.5.13, HFSR.DEBUGEVT). */
     PendingFault f = { .exc = EXC_HARDFAULT, .pc = pc, .what = "BKPT without a debugger" };
     nvic_scb(m->nvic)->hfsr |= HFSR_DEBUGEVT;
+    nvic_scb(m->nvic)->dfsr |= DFSR_BKPT;
     if (!exception_take_fault(m, &f))
         uc_emu_stop(m->uc);
 }
@@ -723,6 +799,8 @@ int cpu_run(Machine *m)
         if (m->cpu.stop != STOP_NONE)
             break;
 
+        if (div_trap_wanted(m))
+            hook_divides(m);
         uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
         uc_err err = uc_emu_start(m->uc, pc | 1, UNTIL_NEVER, 0, 0);
         if (m->cpu.stop != STOP_NONE)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "fault_pc.h"
 #include "log.h"
 
 #define XPSR_T (1u << 24)
@@ -38,7 +39,7 @@ static void fatal(Machine *m, const char *fmt, ...)
 
 /* Writing IPSR does not refresh Unicorn's cached mode flags; rewriting
  * APSR_NZCV does (UNICORN.md "What Unicorn does"). */
-static void write_xpsr(uc_engine *uc, uint32_t xpsr)
+void exception_write_xpsr(uc_engine *uc, uint32_t xpsr)
 {
     reg_set(uc, UC_ARM_REG_XPSR, xpsr);
     reg_set(uc, UC_ARM_REG_APSR_NZCV, reg_get(uc, UC_ARM_REG_APSR_NZCV));
@@ -51,12 +52,12 @@ static uint32_t enter_privileged_msp(uc_engine *uc, uint32_t xpsr)
     uint32_t control = reg_get(uc, UC_ARM_REG_CONTROL);
     bool thread = (xpsr & XPSR_EXCP_MASK) == 0;
     if (thread && (control & CONTROL_NPRIV)) {
-        /* unprivileged: Handler mode long enough to clear nPRIV; r13 is
-         * not swapped meanwhile, so the state is consistent again once
-         * back in Thread mode */
-        write_xpsr(uc, xpsr | 1);
+        /* unprivileged: Handler mode long enough to clear nPRIV; the
+         * IPSR writes move the banked SPs into Handler mode and back, so
+         * the state is consistent again once back in Thread mode */
+        exception_write_xpsr(uc, xpsr | 1);
         reg_set(uc, UC_ARM_REG_CONTROL, control & ~CONTROL_NPRIV);
-        write_xpsr(uc, xpsr);
+        exception_write_xpsr(uc, xpsr);
     }
     if (thread && (control & CONTROL_SPSEL))
         reg_set(uc, UC_ARM_REG_CONTROL, control & ~(CONTROL_NPRIV | CONTROL_SPSEL));
@@ -83,7 +84,7 @@ static bool exception_taken(Machine *m, unsigned exc, uint32_t xpsr, uint32_t co
               4 * exc);
         return false;
     }
-    write_xpsr(uc, (xpsr & ~(XPSR_EXCP_MASK | 0x0600FC00u)) | XPSR_T | exc);
+    exception_write_xpsr(uc, (xpsr & ~(XPSR_EXCP_MASK | 0x0600FC00u)) | XPSR_T | exc);
     reg_set(uc, UC_ARM_REG_CONTROL, control & CONTROL_NPRIV);
     reg_set(uc, UC_ARM_REG_LR, exc_return);
     nvic_acknowledge(m->nvic, exc);
@@ -100,6 +101,30 @@ static bool exception_taken(Machine *m, unsigned exc, uint32_t xpsr, uint32_t co
     }
     reg_set(uc, UC_ARM_REG_PC, handler | 1);
     return true;
+}
+
+/* B1.5.6 PushStack: a bus error while stacking (the stack pointer is not
+ * in memory) is a derived BusFault, STKERR (B3.2.15). The stack pointer
+ * has moved as if the frame had been written; the exception being entered
+ * is not activated and stays pending, and the higher-priority one of it
+ * and the derived fault (escalated to HardFault if it cannot be taken) is
+ * taken at once, as a late arrival, on that unwritten frame. As QEMU. */
+static bool stacking_failed(Machine *m, unsigned exc, uint32_t sp, uint32_t xpsr,
+                            uint32_t control, uint32_t exc_return, uint32_t return_addr)
+{
+    log_guest_error("cpu", "stacking for exception %u failed: stack pointer %#x is not in memory",
+                    exc, sp);
+    nvic_scb(m->nvic)->cfsr |= CFSR_STKERR;
+    PendingFault f = { .exc = EXC_BUSFAULT, .cfsr = CFSR_STKERR, .pc = return_addr,
+                       .what = "bus error while stacking an exception frame (STKERR)" };
+    m->cpu.fault = f; /* kept for the report if this ends in lockup */
+    if (nvic_route_fault(m->nvic, EXC_BUSFAULT, cpu_masks(m)) == 0) {
+        fatal(m, "lockup: %s, stack pointer %#x", f.what, sp);
+        return false;
+    }
+    memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
+    unsigned next = nvic_highest_pending(m->nvic);
+    return exception_taken(m, next != 0 ? next : exc, xpsr, control, exc_return, return_addr);
 }
 
 /* B1.5.6 PushStack + ExceptionTaken */
@@ -126,14 +151,13 @@ bool exception_enter(Machine *m, unsigned exc, uint32_t return_addr)
         reg_get(uc, UC_ARM_REG_R3), reg_get(uc, UC_ARM_REG_R12), reg_get(uc, UC_ARM_REG_LR),
         return_addr & ~1u, stacked_xpsr,
     };
-    if (!machine_write_guest(m, frame_sp, frame, sizeof(frame))) {
-        fatal(m, "stacking for exception %u failed: stack pointer %#x is not in RAM", exc, sp);
-        return false;
-    }
+    bool stacked = machine_write_guest(m, frame_sp, frame, sizeof(frame));
     reg_set(uc, on_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, frame_sp);
     uint32_t exc_return = !from_thread ? EXC_RETURN_HANDLER
                           : on_psp     ? EXC_RETURN_THREAD_PSP
                                        : EXC_RETURN_THREAD_MSP;
+    if (!stacked)
+        return stacking_failed(m, exc, sp, xpsr, control, exc_return, return_addr);
     return exception_taken(m, exc, xpsr, control, exc_return, return_addr);
 }
 
@@ -236,12 +260,12 @@ bool exception_return(Machine *m, uint32_t exc_return)
         /* privileged Thread mode first, so SPSEL can be set (and r13
          * swapped to PSP), then nPRIV as it was */
         reg_set(uc, UC_ARM_REG_CONTROL, 0);
-        write_xpsr(uc, new_xpsr);
+        exception_write_xpsr(uc, new_xpsr);
         if (use_psp)
             reg_set(uc, UC_ARM_REG_CONTROL, CONTROL_SPSEL);
         reg_set(uc, UC_ARM_REG_CONTROL, (control & CONTROL_NPRIV) | (use_psp ? CONTROL_SPSEL : 0));
     } else {
-        write_xpsr(uc, new_xpsr);
+        exception_write_xpsr(uc, new_xpsr);
     }
     m->cpu.redirect_at = m->cpu.insns;
     /* B1.5.18: an exception return sets the event register (WFE) */
@@ -289,6 +313,24 @@ static void record_fault_status(Machine *m, const PendingFault *f)
     }
 }
 
+/* B3.2.8 CCR.BFHFNMIGN: a precise data bus fault while the execution
+ * priority is negative (HardFault, NMI, FAULTMASK) is ignored when the
+ * bit is set (memory probing): the access completes with an UNKNOWN
+ * result (the destination keeps its value), no status is recorded, and
+ * execution goes on after the instruction. QEMU 7.2 locks up instead. */
+static bool bus_fault_ignored(Machine *m, const PendingFault *f)
+{
+    if (f->exc != EXC_BUSFAULT || !(f->cfsr & CFSR_PRECISERR) ||
+        !(nvic_scb(m->nvic)->ccr & CCR_BFHFNMIGN) ||
+        nvic_execution_priority(m->nvic, cpu_masks(m)) >= 0)
+        return false;
+    uint16_t hw = 0;
+    machine_read_guest(m, f->pc, &hw, sizeof(hw));
+    reg_set(m->uc, UC_ARM_REG_PC, (f->pc + thumb_insn_length(hw)) | 1);
+    log_trace("cpu", "%s at pc %#x ignored (CCR.BFHFNMIGN)", f->what, f->pc);
+    return true;
+}
+
 bool exception_take_fault(Machine *m, const PendingFault *f)
 {
     uc_engine *uc = m->uc;
@@ -297,6 +339,8 @@ bool exception_take_fault(Machine *m, const PendingFault *f)
             reg_set(uc, UC_ARM_REG_R0 + i, f->regs[i]);
         reg_set(uc, UC_ARM_REG_LR, f->regs[14]);
     }
+    if (bus_fault_ignored(m, f))
+        return true;
     record_fault_status(m, f);
     m->cpu.fault = *f; /* kept for the report if this ends in lockup */
     unsigned target = nvic_route_fault(m->nvic, f->exc, cpu_masks(m));
@@ -327,7 +371,7 @@ bool exception_reset_core(Machine *m, GError **error)
         return false;
     }
     /* B1.5.5 TakeReset: privileged Thread mode on MSP, masks clear */
-    write_xpsr(uc, reg_get(uc, UC_ARM_REG_XPSR) & ~XPSR_EXCP_MASK);
+    exception_write_xpsr(uc, reg_get(uc, UC_ARM_REG_XPSR) & ~XPSR_EXCP_MASK);
     reg_set(uc, UC_ARM_REG_CONTROL, 0);
     reg_set(uc, UC_ARM_REG_PRIMASK, 0);
     reg_set(uc, UC_ARM_REG_FAULTMASK, 0);
@@ -337,7 +381,7 @@ bool exception_reset_core(Machine *m, GError **error)
     reg_set(uc, UC_ARM_REG_MSP, vectors[0] & ~3u);
     reg_set(uc, UC_ARM_REG_PSP, 0);
     reg_set(uc, UC_ARM_REG_LR, 0xFFFFFFFFu);
-    write_xpsr(uc, XPSR_T);
+    exception_write_xpsr(uc, XPSR_T);
     reg_set(uc, UC_ARM_REG_PC, vectors[1] | 1);
     return true;
 }

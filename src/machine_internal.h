@@ -74,6 +74,7 @@ typedef struct CpuState {
     bool reset_requested;
     bool event_register;     /* B1.5.18 event register (SEV, exception return) */
     bool wfe_wait;           /* a WFE found it clear: sleep until an event */
+    bool div_hooks;          /* SDIV/UDIV hooked for CCR.DIV_0_TRP */
     uint64_t redirect_at;    /* insns when a hook last wrote PC (entry/return) */
     bool sleep_on_exit;      /* SCR.SLEEPONEXIT: sleep after this return */
     uint64_t idle_warps;     /* consecutive idle skips without a wake-up */

@@ -23,6 +23,22 @@ static void print_location(Machine *m, const char *label, uint32_t addr)
             sym[0] ? ">" : "");
 }
 
+/* Unprivileged Thread mode reads MSP and PSP as 0 through Unicorn
+ * (UNICORN.md "System registers"): borrow Handler mode for the reads
+ * (the IPSR write moves the banked SPs with the mode, and back). */
+static void stack_pointers(Machine *m, uint32_t *msp, uint32_t *psp)
+{
+    uc_engine *uc = m->uc;
+    uint32_t xpsr = reg_get(uc, UC_ARM_REG_XPSR);
+    bool unprivileged = (xpsr & 0x1FF) == 0 && (reg_get(uc, UC_ARM_REG_CONTROL) & 1);
+    if (unprivileged)
+        exception_write_xpsr(uc, xpsr | EXC_RESET);
+    *msp = reg_get(uc, UC_ARM_REG_MSP);
+    *psp = reg_get(uc, UC_ARM_REG_PSP);
+    if (unprivileged)
+        exception_write_xpsr(uc, xpsr);
+}
+
 void report_fatal(Machine *m, const char *headline)
 {
     uc_engine *uc = m->uc;
@@ -40,9 +56,10 @@ void report_fatal(Machine *m, const char *headline)
         fprintf(stderr, ", address %#010x\n", f->addr);
     print_location(m, "pc", pc);
     print_location(m, "lr", reg_get(uc, UC_ARM_REG_LR));
+    uint32_t msp, psp;
+    stack_pointers(m, &msp, &psp);
     fprintf(stderr, "  sp   %#010x  (msp %#010x, psp %#010x, control %#x)\n",
-            reg_get(uc, UC_ARM_REG_SP), reg_get(uc, UC_ARM_REG_MSP), reg_get(uc, UC_ARM_REG_PSP),
-            reg_get(uc, UC_ARM_REG_CONTROL));
+            reg_get(uc, UC_ARM_REG_SP), msp, psp, reg_get(uc, UC_ARM_REG_CONTROL));
     fprintf(stderr, "  xpsr %#010x  (%s%s%u)\n", xpsr, exception_name(ipsr),
             ipsr >= 16 ? " " : ", exception ", ipsr >= 16 ? ipsr - 16 : ipsr);
     fprintf(stderr, "  cfsr %#010x  hfsr %#010x  bfar %#010x  mmfar %#010x\n", scb->cfsr,

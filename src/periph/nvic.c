@@ -157,6 +157,8 @@ void nvic_request_reset(Nvic *nvic)
 
 ScbRegs *nvic_scb(Nvic *nvic) { return &nvic->scb; }
 
+void nvic_scb_changed(Nvic *nvic) { changed(nvic); }
+
 /* ---- pending, active, enabled ------------------------------------------ */
 
 static void mark_pending(Nvic *nvic, unsigned exc, bool pending)

@@ -53,6 +53,7 @@ enum {
 #define HFSR_VECTTBL (1u << 1)
 #define HFSR_FORCED (1u << 30)
 #define HFSR_DEBUGEVT (1u << 31)
+#define DFSR_BKPT (1u << 1) /* C1.6.1 */
 
 #define CCR_NONBASETHRDENA (1u << 0)
 #define CCR_USERSETMPEND (1u << 1)
@@ -173,6 +174,10 @@ typedef struct ScbRegs {
     uint32_t afsr;
 } ScbRegs;
 ScbRegs *nvic_scb(Nvic *nvic);
+
+/* The SCS wrote an SCB configuration register the core reads (CCR):
+ * calls the change notifier, so the CPU looks again at the next block. */
+void nvic_scb_changed(Nvic *nvic);
 
 /* AIRCR SYSRESETREQ hook invocation (from the SCS device). */
 void nvic_request_reset(Nvic *nvic);

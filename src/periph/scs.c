@@ -399,7 +399,10 @@ static bool scb_write(Scs *scs, uint32_t offset, uint32_t value)
     case R_VTOR: scb->vtor = value & VTOR_TBLOFF_MASK; return true;
     case R_AIRCR: aircr_write(scs, value); return true;
     case R_SCR: scb->scr = value & SCR_WRITABLE; return true;
-    case R_CCR: scb->ccr = value & CCR_WRITABLE; return true;
+    case R_CCR:
+        scb->ccr = value & CCR_WRITABLE;
+        nvic_scb_changed(scs->nvic); /* DIV_0_TRP: the core arms its trap */
+        return true;
     case R_HFSR: scb->hfsr &= ~value; return true;
     case R_DFSR: scb->dfsr &= ~value; return true;
     case R_MMFAR: scb->mmfar = value; return true;

@@ -50,7 +50,10 @@ struct SysTick {
     uint32_t rvr;
     uint32_t count;  /* the counter at tick `anchor` */
     uint64_t anchor; /* in ticks of the clock CSR.CLKSOURCE selects */
+    uint64_t zeroed; /* the tick of the last CVR write or start, or NO_TICK */
 };
+
+#define NO_TICK UINT64_MAX
 
 static bool has_ref(const SysTick *st) { return st->ref_hz != 0; }
 
@@ -153,6 +156,21 @@ static uint32_t read_csr(SysTick *st)
     return value;
 }
 
+/* B3.3.5: a write to CVR (or enabling with CVR 0) leaves 0 in the
+ * counter until the next tick reloads it from RVR. On the processor clock
+ * that tick is the next cycle, so no later instruction sees the 0; but
+ * guest time advances per translated block, and a read in the same block
+ * as the write comes at the same instant: it gets the value of the next
+ * cycle. (On the reference clock a read can see the 0 on hardware, for up
+ * to one reference tick, and does here.) */
+static uint32_t read_cvr(const SysTick *st)
+{
+    bool processor_clock = (st->csr & (CSR_ENABLE | CSR_CLKSOURCE)) == (CSR_ENABLE | CSR_CLKSOURCE);
+    if (processor_clock && st->count == 0 && now_ticks(st) == st->zeroed)
+        return st->rvr;
+    return st->count;
+}
+
 static void write_csr(SysTick *st, uint32_t value)
 {
     catch_up(st);
@@ -164,6 +182,10 @@ static void write_csr(SysTick *st, uint32_t value)
     bool reclocked = (st->csr ^ old) & CSR_CLKSOURCE;
     if (started || reclocked)
         st->anchor = now_ticks(st); /* count on from here, in this clock */
+    if (reclocked)
+        st->zeroed = NO_TICK;
+    if (started && st->count == 0)
+        st->zeroed = st->anchor;
     rearm(st);
 }
 
@@ -180,6 +202,7 @@ static void write_cvr(SysTick *st)
     catch_up(st);
     st->count = 0;
     st->anchor = now_ticks(st);
+    st->zeroed = st->anchor;
     st->csr &= ~CSR_COUNTFLAG;
     rearm(st);
 }
@@ -197,7 +220,7 @@ MmioResult systick_read(SysTick *st, uint32_t offset, unsigned size, uint32_t *v
         return MMIO_OK;
     case R_CVR:
         catch_up(st);
-        *value = st->count;
+        *value = read_cvr(st);
         return MMIO_OK;
     case R_CALIB:
         *value = st->calib;
@@ -236,6 +259,7 @@ void systick_reset(SysTick *st)
     st->rvr = 0;
     st->count = 0;
     st->anchor = 0;
+    st->zeroed = NO_TICK;
     timer_del(st->timer);
 }
 

@@ -667,6 +667,51 @@ START_TEST(test_notify_on_changes_that_may_deliver)
 }
 END_TEST
 
+/* ---- WFE events (B1.5.18) ------------------------------------------------------------------ */
+
+START_TEST(test_no_event_without_sevonpend)
+{
+    nvic_set_pending(nvic, IRQ(3));
+    ck_assert(!nvic_take_event(nvic));
+}
+END_TEST
+
+START_TEST(test_sevonpend_pending_disabled_interrupt_is_an_event)
+{
+    nvic_scb(nvic)->scr |= SCR_SEVONPEND;
+    nvic_set_pending(nvic, IRQ(3)); /* disabled: still an event */
+    ck_assert(nvic_take_event(nvic));
+    ck_assert(!nvic_take_event(nvic)); /* taken once */
+    nvic_set_pending(nvic, IRQ(3)); /* already pending: no new event */
+    ck_assert(!nvic_take_event(nvic));
+}
+END_TEST
+
+START_TEST(test_sevonpend_system_exception_and_line_are_events)
+{
+    nvic_scb(nvic)->scr |= SCR_SEVONPEND;
+    nvic_set_pending(nvic, EXC_PENDSV);
+    ck_assert(nvic_take_event(nvic));
+    IrqLine line = nvic_irq_line(nvic, 5);
+    irq_set(&line, true);
+    ck_assert(nvic_take_event(nvic));
+}
+END_TEST
+
+START_TEST(test_event_latched_until_taken_and_cleared_by_reset)
+{
+    nvic_scb(nvic)->scr |= SCR_SEVONPEND;
+    nvic_set_pending(nvic, IRQ(1));
+    nvic_scb(nvic)->scr &= ~SCR_SEVONPEND; /* the event already happened */
+    nvic_set_pending(nvic, IRQ(2));
+    ck_assert(nvic_take_event(nvic));
+    nvic_scb(nvic)->scr |= SCR_SEVONPEND;
+    nvic_set_pending(nvic, IRQ(4));
+    nvic_reset(nvic);
+    ck_assert(!nvic_take_event(nvic));
+}
+END_TEST
+
 START_TEST(test_reset_request_callback)
 {
     nvic_request_reset(nvic);
@@ -755,6 +800,14 @@ static Suite *nvic_suite(void)
     tcase_add_test(tc, test_fault_with_faultmask_is_lockup);
     tcase_add_test(tc, test_direct_hardfault_not_forced);
     tcase_add_test(tc, test_svc_from_handler_of_higher_priority_escalates);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("wfe events");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_no_event_without_sevonpend);
+    tcase_add_test(tc, test_sevonpend_pending_disabled_interrupt_is_an_event);
+    tcase_add_test(tc, test_sevonpend_system_exception_and_line_are_events);
+    tcase_add_test(tc, test_event_latched_until_taken_and_cleared_by_reset);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("callbacks");

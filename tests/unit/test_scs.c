@@ -454,6 +454,37 @@ START_TEST(test_scr_and_ccr_writable_bits)
 }
 END_TEST
 
+static void count_change(void *opaque) { (*(unsigned *)opaque)++; }
+
+/* The core arms its divide-by-zero trap when CCR.DIV_0_TRP is set: a CCR
+ * write must reach it through the NVIC's change notifier. */
+START_TEST(test_ccr_write_notifies_the_core)
+{
+    unsigned changes = 0;
+    nvic_set_change_notify(nvic, count_change, &changes);
+    wr32(CCR, 0x210); /* STKALIGN | DIV_0_TRP */
+    ck_assert_uint_ge(changes, 1);
+    ck_assert_uint_eq(nvic_scb(nvic)->ccr & 0x10, 0x10);
+}
+END_TEST
+
+/* B1.5.18: SEVONPEND makes any exception entering the pending state a WFE
+ * event, whichever register pends it. */
+START_TEST(test_sevonpend_events_from_register_writes)
+{
+    wr32(ISPR, 1u << 3);
+    ck_assert(!nvic_take_event(nvic));
+    wr32(SCR, 0x10);
+    wr32(ISPR, 1u << 4); /* not enabled: an event all the same */
+    ck_assert(nvic_take_event(nvic));
+    wr32(ICSR, ICSR_PENDSVSET);
+    ck_assert(nvic_take_event(nvic));
+    wr32(STIR, 5);
+    ck_assert(nvic_take_event(nvic));
+    ck_assert(!nvic_take_event(nvic));
+}
+END_TEST
+
 START_TEST(test_shpr_byte_access_and_reserved_bytes)
 {
     wr(SHPR1 + 2, 0x60, 1); /* UsageFault */
@@ -718,6 +749,8 @@ static Suite *scs_suite(void)
     tcase_add_test(tc, test_aircr_sysresetreq_requests_reset);
     tcase_add_test(tc, test_aircr_vectreset_and_vectclractive_ignored);
     tcase_add_test(tc, test_scr_and_ccr_writable_bits);
+    tcase_add_test(tc, test_ccr_write_notifies_the_core);
+    tcase_add_test(tc, test_sevonpend_events_from_register_writes);
     tcase_add_test(tc, test_shpr_byte_access_and_reserved_bytes);
     tcase_add_test(tc, test_shcsr_enables_pended_active);
     tcase_add_test(tc, test_shcsr_halfword_write_of_enables);

@@ -167,7 +167,9 @@ END_TEST
 START_TEST(test_countdown_follows_cpu_cycles)
 {
     start_cpu(1000, 99, 0);
-    ck_assert_uint_eq(rd(CVR), 0);    /* reloads on the next tick */
+    /* 0 until the next tick reloads it; a read at the same instant (in the
+     * same translated block) already gets that next cycle's value */
+    ck_assert_uint_eq(rd(CVR), 99);
     at(1001);
     ck_assert_uint_eq(rd(CVR), 99);
     at(1050);
@@ -252,13 +254,36 @@ START_TEST(test_cvr_write_clears_counter_and_countflag)
     start_cpu(0, 99, 0);
     at(150); /* wrapped at 100, now 50 */
     wr(CVR, 0x1234);
-    ck_assert_uint_eq(rd(CVR), 0);
+    ck_assert_uint_eq(rd(CVR), 99); /* the next cycle's value, as above */
     ck_assert_uint_eq(rd(CSR) & COUNTFLAG, 0);
     at(151);
     ck_assert_uint_eq(rd(CVR), 99);
     at(250);
     ck_assert_uint_eq(rd(CVR), 0);
     ck_assert_uint_eq(rd(CSR) & COUNTFLAG, COUNTFLAG);
+}
+END_TEST
+
+START_TEST(test_wrap_to_zero_reads_zero_at_its_instant)
+{
+    start_cpu(0, 9, 0);
+    at(10); /* the 1 -> 0 tick: only a CVR write or a start reads ahead */
+    ck_assert_uint_eq(rd(CVR), 0);
+    at(11);
+    ck_assert_uint_eq(rd(CVR), 9);
+}
+END_TEST
+
+START_TEST(test_reference_clock_shows_zero_until_its_next_tick)
+{
+    clock_set_insns(vclock, 7);
+    wr(RVR, 99);
+    wr(CVR, 0);
+    wr(CSR, ENABLE);
+    /* one reference tick is 25 cycles: the 0 is visible meanwhile */
+    ck_assert_uint_eq(rd(CVR), 0);
+    at(7 + CYCLES_PER_REF_TICK);
+    ck_assert_uint_eq(rd(CVR), 99);
 }
 END_TEST
 
@@ -409,6 +434,7 @@ static Suite *systick_suite(void)
     tcase_add_test(tc, test_late_timer_pends_once);
     tcase_add_test(tc, test_reading_cvr_before_timer_still_pends);
     tcase_add_test(tc, test_cvr_write_clears_counter_and_countflag);
+    tcase_add_test(tc, test_wrap_to_zero_reads_zero_at_its_instant);
     tcase_add_test(tc, test_cvr_write_is_not_a_wrap);
     tcase_add_test(tc, test_rvr_change_takes_effect_at_next_reload);
     tcase_add_test(tc, test_rvr_zero_stops_after_wrap);
@@ -420,6 +446,7 @@ static Suite *systick_suite(void)
     tc = tcase_create("reference vclock");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_countdown_on_reference_clock);
+    tcase_add_test(tc, test_reference_clock_shows_zero_until_its_next_tick);
     tcase_add_test(tc, test_switching_clock_source_keeps_count);
     suite_add_tcase(s, tc);
     return s;

@@ -1,9 +1,12 @@
-/* UsageFault DIVBYZERO and UNALIGNED (B3.2.8 CCR, B3.2.15 UFSR, A3.2
- * alignment): SDIV/UDIV by zero return 0 unless CCR.DIV_0_TRP is set,
- * then they fault; LDR/STR/LDRH of an unaligned address work unless
- * CCR.UNALIGN_TRP is set; LDRD, LDM and LDREX of an address that is not
- * word aligned always fault. The stacked PC is the faulting instruction;
- * the handler skips it. */
+/* UsageFault UNALIGNED (B3.2.8 CCR.UNALIGN_TRP, B3.2.15 UFSR, A3.2
+ * alignment): LDRD and LDM of an address that is not word aligned always
+ * fault; with CCR.UNALIGN_TRP set, so do unaligned LDR, LDRH and STR. The
+ * stacked PC is the faulting instruction; the handler skips it.
+ *
+ * A KNOWN GAP: minivm does not pass this program (not a test; expected.txt
+ * is QEMU 7.2's output, which follows the architecture). Unicorn 2.1.1
+ * (QEMU 5.0) checks alignment only for the exclusives, and minivm would
+ * need a per-instruction hook to check the others; see README.md. */
 #include "armv7m.h"
 #include "check.h"
 #include "console.h"
@@ -38,17 +41,8 @@ static uint32_t buf[4] __attribute__((aligned(8))) = { 0x33221100, 0x77665544, 0
 
 /* Each runs one instruction at a label, so the stacked PC can be checked;
  * r0/r1 in, r0 out. */
-extern const uint16_t sdiv_insn[], udiv_insn[], ldr_insn[], ldrh_insn[], str_insn[],
-    ldrd_insn[], ldm_insn[], ldrex_insn[];
+extern const uint16_t ldr_insn[], ldrh_insn[], str_insn[], ldrd_insn[], ldm_insn[];
 
-__attribute__((naked, noinline)) static int32_t do_sdiv(int32_t a UNUSED, int32_t b UNUSED)
-{
-    __asm__ volatile("sdiv_insn: sdiv r0, r0, r1\n\tbx lr");
-}
-__attribute__((naked, noinline)) static uint32_t do_udiv(uint32_t a UNUSED, uint32_t b UNUSED)
-{
-    __asm__ volatile("udiv_insn: udiv r0, r0, r1\n\tbx lr");
-}
 __attribute__((naked, noinline)) static uint32_t do_ldr(uint32_t addr UNUSED)
 {
     __asm__ volatile("ldr_insn: ldr r0, [r0]\n\tbx lr");
@@ -73,10 +67,6 @@ __attribute__((naked, noinline)) static uint32_t do_ldm(uint32_t addr UNUSED)
                      "ldm_insn: ldm r0, {r1, r2}\n\t"
                      "add r0, r1, r2\n\tbx lr");
 }
-__attribute__((naked, noinline)) static uint32_t do_ldrex(uint32_t addr UNUSED)
-{
-    __asm__ volatile("ldrex_insn: ldrex r0, [r0]\n\tbx lr");
-}
 
 static void expect_fault(const char *what, const uint16_t *insn, uint32_t cfsr, int before)
 {
@@ -96,53 +86,19 @@ int main(void)
     SCB->SHCSR |= SCB_SHCSR_USGFAULTENA;
     uint32_t odd = (uint32_t)buf + 1, half = (uint32_t)buf + 2;
 
-    con_puts("1. CCR.DIV_0_TRP=0: division by zero gives 0\n");
+    con_puts("1. always word-aligned: LDRD, LDM\n");
     int before = faults;
-    int32_t q = do_sdiv(7, 0);
-    uint32_t uq = do_udiv(7, 0);
-    con_printf("  SDIV 7/0=%d, UDIV 7/0=%u, faults %d\n", q, uq, faults - before);
-    CHECK(q == 0 && uq == 0 && faults == before);
-
-    con_puts("2. CCR.DIV_0_TRP=1\n");
-    SCB->CCR |= SCB_CCR_DIV_0_TRP;
-    before = faults;
-    do_sdiv(7, 0);
-    expect_fault("SDIV by 0", sdiv_insn, SCB_CFSR_DIVBYZERO, before);
-    before = faults;
-    do_udiv(7, 0);
-    expect_fault("UDIV by 0", udiv_insn, SCB_CFSR_DIVBYZERO, before);
-    before = faults;
-    q = do_sdiv(-21, 7);
-    con_printf("  SDIV -21/7=%d, no fault: %s\n", q, faults == before ? "yes" : "no");
-    CHECK(q == -3 && faults == before);
-    SCB->CCR &= ~SCB_CCR_DIV_0_TRP;
-
-    con_puts("3. CCR.UNALIGN_TRP=0: unaligned LDR, LDRH, STR work\n");
-    before = faults;
-    uint32_t v = do_ldr(odd);
-    uint32_t h = do_ldrh(odd);
-    do_str(half, 0x12345678);
-    con_printf("  LDR [+1]=%x, LDRH [+1]=%x, after STR [+2]: %x %x, faults %d\n", v, h, buf[0],
-               buf[1], faults - before);
-    CHECK(v == 0x44332211 && h == 0x2211 && buf[0] == 0x56781100 && buf[1] == 0x77661234);
-    CHECK(faults == before);
-
-    con_puts("4. always word-aligned: LDRD, LDM, LDREX\n");
-    before = faults;
     do_ldrd(half);
     expect_fault("LDRD [+2]", ldrd_insn, SCB_CFSR_UNALIGNED, before);
     before = faults;
     do_ldm(half);
     expect_fault("LDM [+2]", ldm_insn, SCB_CFSR_UNALIGNED, before);
     before = faults;
-    do_ldrex(half);
-    expect_fault("LDREX [+2]", ldrex_insn, SCB_CFSR_UNALIGNED, before);
-    before = faults;
-    v = do_ldrd((uint32_t)buf);
+    uint32_t v = do_ldrd((uint32_t)buf);
     con_printf("  LDRD aligned: sum %x, faults %d\n", v, faults - before);
     CHECK(faults == before);
 
-    con_puts("5. CCR.UNALIGN_TRP=1\n");
+    con_puts("2. CCR.UNALIGN_TRP=1\n");
     SCB->CCR |= SCB_CCR_UNALIGN_TRP;
     before = faults;
     do_ldr(odd);
@@ -155,10 +111,10 @@ int main(void)
     expect_fault("STR [+2]", str_insn, SCB_CFSR_UNALIGNED, before);
     before = faults;
     v = do_ldr((uint32_t)buf + 4);
-    h = do_ldrh(half);
+    uint32_t h = do_ldrh(half);
     con_printf("  aligned LDR=%x, LDRH=%x, faults %d\n", v, h, faults - before);
     CHECK(faults == before);
     SCB->CCR &= ~SCB_CCR_UNALIGN_TRP;
 
-    return check_finish("div-unaligned");
+    return check_finish("unaligned-trap");
 }
