@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by bench/startup.sh and bench/cpu.sh (bash; sourced, not run).
 # They time commands and print numbers; they never decide pass or fail.
 
@@ -10,6 +11,23 @@ bench_build_dir() {
         exit 2
     fi
     (cd "$dir" && pwd)
+}
+
+# bench_firmware BUILDDIR NAME: the path of firmware NAME's ELF (checked)
+bench_firmware() {
+    local elf=$1/firmware/$2.elf
+    if [ ! -f "$elf" ]; then
+        echo "$0: no $elf (configure with -Dfirmware=true)" >&2
+        exit 2
+    fi
+    echo "$elf"
+}
+
+# bench_have_qemu: whether qemu-system-arm is installed (says so if not)
+bench_have_qemu() {
+    command -v qemu-system-arm >/dev/null 2>&1 && return 0
+    echo "qemu-system-arm not installed: minivm only"
+    return 1
 }
 
 # bench_time RUNS WARMUP CMD ARG...: runs CMD (output discarded) WARMUP

@@ -16,21 +16,19 @@ warmup=${WARMUP:-5}
 rss_runs=${RSS_RUNS:-10}
 
 minivm=$build/src/minivm
-elf=$build/firmware/hello-mps2-an385.elf
-[ -f "$elf" ] || { echo "$0: no $elf (configure with -Dfirmware=true)" >&2; exit 2; }
+elf=$(bench_firmware "$build" hello-mps2-an385) || exit 2
 qemu=(qemu-system-arm -M mps2-an385 -nographic -semihosting -kernel "$elf")
-have_qemu=false
-command -v qemu-system-arm >/dev/null 2>&1 && have_qemu=true
 
 echo "startup: $elf, $runs runs after $warmup warm-up runs"
-echo "$(bench_load)"
+bench_load
 if command -v hyperfine >/dev/null 2>&1; then
     echo "timing: $(hyperfine --version) (no intermediate shell)"
 else
     echo "timing: date +%s%N loop (hyperfine not installed; includes a fork per run)"
 fi
 echo "output: minivm \"$("$minivm" "$elf" 2>&1 | head -n 1)\""
-$have_qemu || echo "qemu-system-arm not installed: minivm only"
+have_qemu=false
+bench_have_qemu && have_qemu=true
 
 printf '\n%-10s %10s %10s %10s %10s %10s %14s\n' "" "median ms" "mean ms" "stddev" \
     "user ms" "sys ms" "RSS KiB med/max"
@@ -52,5 +50,10 @@ if $have_qemu; then
     echo
     echo "ratio QEMU/minivm: time $(bench_ratio "$q_med" "$m_med")x (medians)," \
         "peak RSS $(bench_ratio "$q_rss" "$m_rss")x"
+    if [ "$m_user" != - ]; then # on a busy host wall time includes waiting for a CPU
+        cpu() { awk -v u="$1" -v s="$2" 'BEGIN { print u + s }'; }
+        echo "ratio QEMU/minivm: CPU time (user+sys, means)" \
+            "$(bench_ratio "$(cpu "$q_user" "$q_sys")" "$(cpu "$m_user" "$m_sys")")x"
+    fi
     echo "minivm takes $(awk -v a="$m_med" -v b="$q_med" 'BEGIN { printf "%.1f", 100 * a / b }')% of QEMU's start-to-exit time"
 fi

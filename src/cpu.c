@@ -99,14 +99,19 @@ static uint32_t count_block_insns(Machine *m, uint32_t addr, uint32_t size, bool
     return count;
 }
 
+static inline ICountEntry *icount_entry(Machine *m, uint32_t addr)
+{
+    return &m->cpu.icache[(addr >> 1) & (ICOUNT_CACHE_SIZE - 1)];
+}
+
 /* B1.5.18: SEV sets the event register, but Unicorn runs it as a NOP. A
  * block holding one is never cached, so each of its runs comes here and
  * sets the register (at the block's start: early, which only lets a WFE
  * return sooner, as the architecture allows); other blocks pay nothing. */
-static inline uint32_t block_insns(Machine *m, uint32_t addr, uint32_t size)
+static uint32_t block_insns(Machine *m, uint32_t addr, uint32_t size)
 {
-    ICountEntry *e = &m->cpu.icache[(addr >> 1) & (ICOUNT_CACHE_SIZE - 1)];
-    if (G_LIKELY(e->addr == addr && e->size == size))
+    ICountEntry *e = icount_entry(m, addr);
+    if (e->addr == addr && e->size == size)
         return e->count;
     bool sev = false;
     uint32_t count = size == 0 ? 1 : count_block_insns(m, addr, size, &sev);
@@ -243,18 +248,37 @@ static bool block_boundary(Machine *m, uint32_t address)
     return taken;
 }
 
+/* Everything but the common case: attention bits set, the instruction
+ * deadline reached, or a block not in the instruction-count cache. */
+static G_GNUC_NO_INLINE void hook_block_slow(Machine *m, uint32_t address, uint32_t size)
+{
+    CpuState *c = &m->cpu;
+    if (atomic_load_explicit(&c->attention, memory_order_relaxed) != 0 ||
+        c->insns >= c->insn_deadline) {
+        if (block_boundary(m, address))
+            return; /* the block does not run now */
+    }
+    c->block_addr = address;
+    c->block_size = size;
+    c->insns += block_insns(m, address, size);
+}
+
+/* Runs at every block start (~4 guest instructions): the common case is a
+ * few loads and compares with no stack frame; the rest is a tail call. */
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *opaque)
 {
     Machine *m = opaque;
     CpuState *c = &m->cpu;
-    if (G_UNLIKELY(atomic_load_explicit(&c->attention, memory_order_relaxed) != 0 ||
-                   c->insns >= c->insn_deadline)) {
-        if (block_boundary(m, (uint32_t)address))
-            return; /* the block does not run now */
+    const ICountEntry *e = icount_entry(m, (uint32_t)address);
+    if (G_LIKELY(atomic_load_explicit(&c->attention, memory_order_relaxed) == 0 &&
+                 c->insns < c->insn_deadline && e->addr == (uint32_t)address &&
+                 e->size == size)) {
+        c->block_addr = (uint32_t)address;
+        c->block_size = size;
+        c->insns += e->count;
+        return;
     }
-    c->block_addr = (uint32_t)address;
-    c->block_size = size;
-    c->insns += block_insns(m, (uint32_t)address, size);
+    hook_block_slow(m, (uint32_t)address, size);
 }
 
 /* --- synchronous events ---------------------------------------------------- */
@@ -745,7 +769,10 @@ static bool reset_machine(Machine *m)
     m->cpu.stop = STOP_NONE;
     nvic_reset(m->nvic);
     machine_reset_devices(m);
-    if (!machine_load_image(m, &error) || !exception_reset_core(m, &error)) {
+    bool loaded = machine_load_image(m, &error);
+    /* code changed behind Unicorn's back must be re-translated */
+    uc_ctl_flush_tb(m->uc);
+    if (!loaded || !exception_reset_core(m, &error)) {
         snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg), "reset failed: %s", error->message);
         m->cpu.stop = STOP_INTERNAL;
         return false;

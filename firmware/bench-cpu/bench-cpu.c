@@ -19,7 +19,7 @@
  *     clock advances 1 ns per guest instruction, so timer0 ticks * 40 is
  *     the instruction count to within 40.
  *
- * Iterations: BENCH_ITERATIONS (about 73 500 guest instructions each), or
+ * Iterations: BENCH_ITERATIONS (about 116 700 guest instructions each), or
  * the last word of the semihosting command line when it is a number
  * (minivm --cmdline 200; QEMU -semihosting-config enable=on,arg=x,arg=200). */
 #include <stdint.h>
