@@ -19,7 +19,7 @@ static void print_location(Machine *m, const char *label, uint32_t addr)
 {
     char sym[160];
     firmware_image_describe(m->image, addr, sym, sizeof(sym));
-    fprintf(stderr, "  %-4s %#010x%s%s%s\n", label, addr, sym[0] ? " <" : "", sym,
+    fprintf(stderr, "  %-4s 0x%08x%s%s%s\n", label, addr, sym[0] ? " <" : "", sym,
             sym[0] ? ">" : "");
 }
 
@@ -53,19 +53,19 @@ void report_fatal(Machine *m, const char *headline)
         fprintf(stderr, "  fault: %s (%s)%s", f->what, exception_name(f->exc),
                 f->has_addr ? "" : "\n");
     if (f->exc != 0 && f->has_addr)
-        fprintf(stderr, ", address %#010x\n", f->addr);
+        fprintf(stderr, ", address 0x%08x\n", f->addr);
     print_location(m, "pc", pc);
     print_location(m, "lr", reg_get(uc, UC_ARM_REG_LR));
     uint32_t msp, psp;
     stack_pointers(m, &msp, &psp);
-    fprintf(stderr, "  sp   %#010x  (msp %#010x, psp %#010x, control %#x)\n",
+    fprintf(stderr, "  sp   0x%08x  (msp 0x%08x, psp 0x%08x, control %#x)\n",
             reg_get(uc, UC_ARM_REG_SP), msp, psp, reg_get(uc, UC_ARM_REG_CONTROL));
-    fprintf(stderr, "  xpsr %#010x  (%s%s%u)\n", xpsr, exception_name(ipsr),
+    fprintf(stderr, "  xpsr 0x%08x  (%s%s%u)\n", xpsr, exception_name(ipsr),
             ipsr >= 16 ? " " : ", exception ", ipsr >= 16 ? ipsr - 16 : ipsr);
-    fprintf(stderr, "  cfsr %#010x  hfsr %#010x  bfar %#010x  mmfar %#010x\n", scb->cfsr,
+    fprintf(stderr, "  cfsr 0x%08x  hfsr 0x%08x  bfar 0x%08x  mmfar 0x%08x\n", scb->cfsr,
             scb->hfsr, scb->bfar, scb->mmfar);
     for (int i = 0; i < 13; i++) {
-        fprintf(stderr, "%sr%-2d %#010x", i % 4 == 0 ? "  " : "  ", i,
+        fprintf(stderr, "%sr%-2d 0x%08x", i % 4 == 0 ? "  " : "  ", i,
                 reg_get(uc, UC_ARM_REG_R0 + i));
         if (i % 4 == 3 || i == 12)
             fputc('\n', stderr);
