@@ -19,24 +19,26 @@ struct Bitband {
     BusAccess bus;
 };
 
-static void locate(const Bitband *b, uint32_t offset, unsigned size, uint32_t *addr,
-                   unsigned *bit)
+/* Reads the target access the alias offset falls in; *bit is the bit it
+ * stands for within that access. */
+static bool read_target(const Bitband *b, uint32_t offset, unsigned size, uint32_t *addr,
+                        unsigned *bit, uint32_t *word)
 {
     uint32_t byte = offset >> 5;
     *addr = b->target + (byte & ~(size - 1));
     *bit = ((offset >> 2) & 7) + 8 * (byte & (size - 1));
+    if (b->bus.read(b->bus.opaque, *addr, size, word))
+        return true;
+    log_guest_error(b->name, "bit-band access to %#x: nothing answers there", *addr);
+    return false;
 }
 
 static MmioResult bitband_read(void *dev, uint32_t offset, unsigned size, uint32_t *value)
 {
-    Bitband *b = dev;
     uint32_t addr, word;
     unsigned bit;
-    locate(b, offset, size, &addr, &bit);
-    if (!b->bus.read(b->bus.opaque, addr, size, &word)) {
-        log_guest_error(b->name, "bit-band read of %#x: nothing answers there", addr);
+    if (!read_target(dev, offset, size, &addr, &bit, &word))
         return MMIO_BUS_ERROR;
-    }
     *value = (word >> bit) & 1;
     return MMIO_OK;
 }
@@ -46,11 +48,8 @@ static MmioResult bitband_write(void *dev, uint32_t offset, uint32_t value, unsi
     Bitband *b = dev;
     uint32_t addr, word;
     unsigned bit;
-    locate(b, offset, size, &addr, &bit);
-    if (!b->bus.read(b->bus.opaque, addr, size, &word)) {
-        log_guest_error(b->name, "bit-band write to %#x: nothing answers there", addr);
+    if (!read_target(b, offset, size, &addr, &bit, &word))
         return MMIO_BUS_ERROR;
-    }
     word = (value & 1) ? word | (1u << bit) : word & ~(1u << bit);
     if (!b->bus.write(b->bus.opaque, addr, word, size)) {
         log_guest_error(b->name, "bit-band write to %#x refused", addr);
