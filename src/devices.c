@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "pl011.h"
 #include "scs.h"
+#include "stellaris_sysctl.h"
 #include "systick.h"
 #include "unimplemented.h"
 
@@ -168,7 +169,18 @@ static void *create_bitband(Machine *m, const BoardDevice *d, const DeviceClass 
     return bitband_new(d->name, target, machine_bus(m));
 }
 
+static void *create_stellaris_sysctl(Machine *m, const BoardDevice *d,
+                                     const DeviceClass **cls, GError **error)
+{
+    IrqLine irq;
+    if (!wire_irq(m, d, NULL, &irq, error))
+        return NULL;
+    *cls = &stellaris_sysctl_class;
+    return stellaris_sysctl_new(d->name, irq);
+}
+
 static const DeviceFactory factories[] = {
+    { "stellaris-sysctl", 0x1000, create_stellaris_sysctl },
     { "armv7m-bitband", BITBAND_ALIAS_SIZE, create_bitband },
     { "cmsdk-apb-uart", 0x1000, create_cmsdk_uart },
     { "pl011-luminary", 0x1000, create_pl011 },
