@@ -76,7 +76,7 @@ static const GOptionEntry entries[] = {
       "stdio, the others null",
       "SPEC" },
     { "cmdline", 0, 0, G_OPTION_ARG_STRING, &opt.cmdline,
-      "Command line the guest reads with SYS_GET_CMDLINE", "TEXT" },
+      "Arguments the guest reads with SYS_GET_CMDLINE, after the image path", "TEXT" },
     { "no-semihosting", 0, 0, G_OPTION_ARG_NONE, &opt.no_semihosting,
       "Treat BKPT 0xAB as a plain breakpoint", NULL },
     { "semihosting-root", 0, 0, G_OPTION_ARG_FILENAME, &opt.semihosting_root,
