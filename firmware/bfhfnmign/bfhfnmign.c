@@ -36,8 +36,7 @@ __attribute__((used)) void hardfault_c(ExcFrame *f)
         probe_in_handler = probe(UNMAPPED);
         handler_cfsr = SCB->CFSR;
     }
-    uint16_t hw = *(const uint16_t *)f->pc;
-    f->pc += (hw >> 11) >= 0x1D ? 4 : 2;
+    frame_skip_instruction(f);
 }
 HANDLER_WITH_FRAME(HardFault_Handler, hardfault_c)
 

@@ -224,6 +224,19 @@ static inline void NVIC_SetPriority(int irq, unsigned prio)
                          "b " #c_fn);                                               \
     }
 
+/* Length of the Thumb instruction starting with halfword hw (A5.1: a first
+ * halfword 0b11101, 0b11110 or 0b11111 opens a 32-bit instruction). */
+static inline unsigned thumb_insn_size(uint16_t hw)
+{
+    return (hw >> 11) >= 0x1D ? 4 : 2;
+}
+
+/* A fault handler that resumes after the faulting instruction. */
+static inline void frame_skip_instruction(ExcFrame *f)
+{
+    f->pc += thumb_insn_size(*(const uint16_t *)f->pc);
+}
+
 /* Sleeps in WFI until cond holds, with no lost wake-up: cond is tested
  * with PRIMASK set, so an interrupt that makes it true between the test and
  * the WFI stays pending and ends the WFI (B1.5.19: WFI wakes on a pending

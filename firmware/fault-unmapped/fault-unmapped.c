@@ -42,8 +42,7 @@ __attribute__((used)) void fault_c(ExcFrame *f)
         return;
     }
     /* A5.1: first halfword 0b11101, 0b11110 or 0b11111 starts a 32-bit one. */
-    uint16_t hw = *(const uint16_t *)f->pc;
-    fault.insn_size = (hw >> 11) >= 0x1D ? 4 : 2;
+    fault.insn_size = thumb_insn_size(*(const uint16_t *)f->pc);
     f->pc += fault.insn_size;
 }
 

@@ -28,8 +28,7 @@ __attribute__((used)) void fault_c(ExcFrame *f)
     fault.pc = f->pc;
     SCB->CFSR = fault.cfsr;
     SCB->HFSR = SCB->HFSR;
-    uint16_t hw = *(const uint16_t *)f->pc;
-    f->pc += (hw >> 11) >= 0x1D ? 4 : 2;
+    frame_skip_instruction(f);
 }
 HANDLER_WITH_FRAME(UsageFault_Handler, fault_c)
 HANDLER_WITH_FRAME(HardFault_Handler, fault_c)

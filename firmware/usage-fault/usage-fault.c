@@ -70,8 +70,7 @@ __attribute__((used)) uint32_t fault_c(uint32_t msp, uint32_t exc_return, uint32
         resume_at = 0;
         return exc_return;
     }
-    uint16_t hw = *(const uint16_t *)f->pc;
-    f->pc += (hw >> 11) >= 0x1D ? 4 : 2;
+    frame_skip_instruction(f);
     return exc_return;
 }
 
