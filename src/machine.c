@@ -423,10 +423,17 @@ static bool connect_ivshmem(Machine *m, GError **error)
     }
     uint32_t mmio = c->has_ivshmem_mmio ? c->ivshmem_mmio : m->board->ivshmem.mmio;
     uint32_t shm = c->has_ivshmem_shm ? c->ivshmem_shm : m->board->ivshmem.shm;
-    if ((mmio & (UC_PAGE - 1)) || (shm & (UC_PAGE - 1))) {
+    /* Unicorn maps whole 1 KiB pages */
+    if (mmio & (UC_PAGE - 1)) {
         g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_USAGE,
-                    "ivshmem addresses must be 1 KiB aligned (registers %#x, memory %#x)", mmio,
-                    shm);
+                    "ivshmem registers at %#x (--ivshmem-mmio or the board's [ivshmem] mmio) "
+                    "must be 1 KiB aligned", mmio);
+        return false;
+    }
+    if (shm & (UC_PAGE - 1)) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_USAGE,
+                    "ivshmem shared memory at %#x (--ivshmem-shm or the board's [ivshmem] shm) "
+                    "must be 1 KiB aligned", shm);
         return false;
     }
     if (c->ivshmem_serve != NULL) {
