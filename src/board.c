@@ -458,8 +458,3 @@ bool board_device_irq(const Board *board, const BoardDevice *dev, const char *na
     *out = (int)v;
     return true;
 }
-
-char *board_device_string(const Board *board, const BoardDevice *dev, const char *key)
-{
-    return get_string(board, dev->group, key, false, NULL);
-}

@@ -71,8 +71,6 @@ bool board_device_u32(const Board *board, const BoardDevice *dev, const char *ke
  * absent; a line >= nvic_irqs is an error. */
 bool board_device_irq(const Board *board, const BoardDevice *dev, const char *name,
                       int *out, GError **error);
-/* String property or NULL (caller frees). */
-char *board_device_string(const Board *board, const BoardDevice *dev, const char *key);
 
 /* Parses "0x1000", "4096", "4K", "4M", "1G" into *out (fits 32 bits
  * unless allow_64). Used by the command line too. */

@@ -767,7 +767,8 @@ static bool reset_machine(Machine *m)
     g_autoptr(GError) error = NULL;
     m->cpu.reset_requested = false;
     m->cpu.stop = STOP_NONE;
-    nvic_reset(m->nvic);
+    memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
+    /* the SCS, mapped first, resets the NVIC before devices lower lines */
     machine_reset_devices(m);
     bool loaded = machine_load_image(m, &error);
     /* code changed behind Unicorn's back must be re-translated */
