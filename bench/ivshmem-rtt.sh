@@ -42,7 +42,7 @@ server=$!
 for _ in $(seq 500); do [ -e "$dir/pid" ] && break; sleep 0.01; done
 [ -e "$dir/pid" ] || { echo "$0: the server did not start" >&2; exit 1; }
 
-"$build/src/minivm" --timeout 600 --ivshmem "$sock" --ivshmem-size 64K \
+"$build/src/minivm" ${MINIVM_ARGS:-} --timeout 600 --ivshmem "$sock" --ivshmem-size 64K \
     "$build/firmware/ivshmem-bounce.elf" >"$dir/vm.out" 2>&1 &
 vm=$!
 

@@ -582,21 +582,10 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)g_get_monotonic_time() * 1000;
 }
 
-/* Blocks the CPU thread until a kick or until host time reaches
- * host_deadline_ns (0 = no deadline). */
-static void wait_for_kick(Machine *m, uint64_t host_deadline_ns)
+static bool kicked(void *opaque)
 {
-    g_mutex_lock(&m->cpu.sleep_lock);
-    while (atomic_load(&m->cpu.attention) == 0 && !atomic_load(&m->cpu.timed_out)) {
-        if (host_deadline_ns == 0) {
-            g_cond_wait(&m->cpu.sleep_cond, &m->cpu.sleep_lock);
-        } else {
-            gint64 end_us = (gint64)(host_deadline_ns / 1000) + 1;
-            if (!g_cond_wait_until(&m->cpu.sleep_cond, &m->cpu.sleep_lock, end_us))
-                break;
-        }
-    }
-    g_mutex_unlock(&m->cpu.sleep_lock);
+    Machine *m = opaque;
+    return atomic_load(&m->cpu.attention) != 0 || atomic_load(&m->cpu.timed_out);
 }
 
 /* A WFE wakes for what wakes a WFI (B1.5.18 asks for an exception that
@@ -650,7 +639,7 @@ static bool sleep_until_wakeup(Machine *m, bool wfe)
         uint64_t now = clock_ns(m->clock);
         uint64_t host_now = monotonic_ns();
         uint64_t host_deadline = deadline == CLOCK_NEVER ? 0 : host_now + (deadline - now);
-        wait_for_kick(m, host_deadline);
+        idle_wait(m->cpu.idle, kicked, m, host_deadline, m->cpu.idle_poll_ns);
         if (clock_is_virtual(m->clock))
             clock_warp_to(m->clock, now + (monotonic_ns() - host_now));
     }
@@ -691,6 +680,10 @@ bool cpu_init(Machine *m, GError **error)
         return false;
     }
     m->cpu.redirect_at = UINT64_MAX;
+    int poll_us = m->config.idle_poll_us;
+    if (poll_us < 0)
+        poll_us = m->external_events ? MACHINE_DEFAULT_IDLE_POLL_US : 0;
+    m->cpu.idle_poll_ns = (uint64_t)poll_us * 1000;
     for (int i = 0; i < ICOUNT_CACHE_SIZE; i++)
         m->cpu.icache[i].addr = 1; /* odd: never a block address */
     clock_set_deadline_notify(m->clock, deadline_changed, m);

@@ -27,12 +27,7 @@ static void set_uc_error(GError **error, const char *what, uc_err err)
 void machine_kick(Machine *m)
 {
     atomic_fetch_or_explicit(&m->cpu.attention, ATTN_KICK, memory_order_release);
-    /* The sleeper re-checks attention under the lock before waiting, so
-     * taking the lock orders this kick before or after its check; signal
-     * after unlocking so the woken thread does not block on the mutex. */
-    g_mutex_lock(&m->cpu.sleep_lock);
-    g_mutex_unlock(&m->cpu.sleep_lock);
-    g_cond_signal(&m->cpu.sleep_cond);
+    idle_wait_wake(m->cpu.idle);
 }
 
 static void machine_kick_cb(void *opaque) { machine_kick(opaque); }
@@ -463,8 +458,10 @@ static bool connect_ivshmem(Machine *m, GError **error)
                                       : uc_strerror(err));
         return false;
     }
-    /* peers can wake the guest: idle time follows the host (DESIGN.md §3) */
+    /* peers can wake the guest: idle time follows the host (DESIGN.md §3),
+     * and the sleeping CPU thread watches the doorbells itself */
     m->external_events = true;
+    ivshmem_flat_wake_idle_cpu(dev, m->cpu.idle);
     log_trace("ivshmem", "peer id %u, registers %#x, %zu bytes of shared memory at %#x, IRQ %u",
               ivshmem_client_own_id(client), mmio, size, shm, irq);
     return true;
@@ -485,8 +482,9 @@ Machine *machine_new(const MachineConfig *config, GError **error)
     m->ram = g_ptr_array_new_with_free_func(ram_block_free);
     m->devices = g_ptr_array_new_with_free_func(mapped_device_free);
     m->owned = g_ptr_array_new_with_free_func(g_free);
-    g_mutex_init(&m->cpu.sleep_lock);
-    g_cond_init(&m->cpu.sleep_cond);
+    m->cpu.idle = idle_wait_new(error);
+    if (m->cpu.idle == NULL)
+        goto fail;
 
     m->board = board_load(config->board, error);
     if (m->board == NULL)
@@ -569,7 +567,6 @@ void machine_free(Machine *m)
     if (m->image != NULL)
         firmware_image_free(m->image);
     board_free(m->board);
-    g_mutex_clear(&m->cpu.sleep_lock);
-    g_cond_clear(&m->cpu.sleep_cond);
+    idle_wait_free(m->cpu.idle);
     g_free(m);
 }

@@ -10,6 +10,9 @@
 #include <stdint.h>
 
 #define MACHINE_MAX_SERIALS 8
+/* --idle-poll default while an external event source (ivshmem) is attached:
+ * covers a peer's answer to a doorbell the guest just rang (bench/). */
+#define MACHINE_DEFAULT_IDLE_POLL_US 50
 
 typedef enum {
     IDLE_AUTO, /* virtual clock: skip idle time unless an external source is attached */
@@ -29,6 +32,7 @@ typedef struct MachineConfig {
     bool strict;
     bool virtual_clock;
     IdlePolicy idle;
+    int idle_poll_us;   /* busy-poll in WFI before blocking; -1 = default */
     uint64_t max_insns; /* 0 = unlimited */
     double timeout;     /* host seconds; 0 = none */
 

@@ -11,6 +11,7 @@
 #include "chardev.h"
 #include "clock.h"
 #include "defer.h"
+#include "idle_wait.h"
 #include "device.h"
 #include "iothread.h"
 #include "irq_or.h"
@@ -79,8 +80,8 @@ typedef struct CpuState {
     bool sleep_on_exit;      /* SCR.SLEEPONEXIT: sleep after this return */
     uint64_t idle_warps;     /* consecutive idle skips without a wake-up */
     GSource *host_timer;     /* --clock host: wakes the CPU at deadlines */
-    GMutex sleep_lock;
-    GCond sleep_cond;
+    IdleWait *idle;          /* where the CPU thread sleeps; kicks end it */
+    uint64_t idle_poll_ns;   /* busy-poll this long before blocking */
     ICountEntry icache[ICOUNT_CACHE_SIZE];
 } CpuState;
 

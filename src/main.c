@@ -49,6 +49,7 @@ typedef struct Options {
     gboolean trace;
     char *clock;
     char *idle;
+    int idle_poll;
     char *max_insns;
     double timeout;
     char *ivshmem;
@@ -62,7 +63,7 @@ typedef struct Options {
     char **rest;
 } Options;
 
-static Options opt = { .ivshmem_irq = -1, .ivshmem_vectors = 1 };
+static Options opt = { .ivshmem_irq = -1, .ivshmem_vectors = 1, .idle_poll = -1 };
 
 static const GOptionEntry entries[] = {
     { "board", 'b', 0, G_OPTION_ARG_STRING, &opt.board,
@@ -91,6 +92,10 @@ static const GOptionEntry entries[] = {
       "While in WFI with the virtual clock: auto (default: skip ahead unless an external event "
       "source is attached), skip, or host (follow host time)",
       "POLICY" },
+    { "idle-poll", 0, 0, G_OPTION_ARG_INT, &opt.idle_poll,
+      "Busy-poll up to US microseconds in WFI before sleeping, when idle time follows the host "
+      "(default " G_STRINGIFY(MACHINE_DEFAULT_IDLE_POLL_US) " with ivshmem, else 0)",
+      "US" },
     { "max-insns", 0, 0, G_OPTION_ARG_STRING, &opt.max_insns,
       "Stop with status 125 after N guest instructions", "N" },
     { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &opt.timeout,
@@ -188,6 +193,9 @@ static int build_config(MachineConfig *c)
         else if (strcmp(opt.idle, "auto") != 0)
             return usage_error("--idle: '%s' is not auto, skip or host", opt.idle);
     }
+    if (opt.idle_poll < -1 || opt.idle_poll > 1000000)
+        return usage_error("%s--idle-poll must be between 0 and 1000000 microseconds", "");
+    c->idle_poll_us = opt.idle_poll;
     if (opt.max_insns != NULL &&
         (!parse_size_u64(opt.max_insns, &c->max_insns) || c->max_insns == 0))
         return usage_error("--max-insns: '%s' is not a positive number", opt.max_insns);

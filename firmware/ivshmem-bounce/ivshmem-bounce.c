@@ -31,6 +31,7 @@ IRQ_HANDLER(IVSHMEM_IRQn)
 int main(void)
 {
     SHM->bounces = 0;
+    SHM->quit = 0; /* a previous run on the same server left it set */
     NVIC_EnableIRQ(IVSHMEM_IRQn);
     con_printf("ivshmem-bounce: peer %u bounces doorbells\n", IVSHMEM->IVPOSITION);
     WFI_UNTIL(SHM->quit == BOUNCE_QUIT);

@@ -112,21 +112,34 @@ static void client_call_interrupt(IvshmemClient *c, unsigned vector)
     g_mutex_unlock(&c->handler_lock);
 }
 
+/* Drains an own eventfd (non-blocking: another thread may have drained it
+ * first). 1: it had kicks, 0: it was empty, -1: it cannot be read (errno). */
+static int drain_own_fd(unsigned vector, int fd)
+{
+    uint64_t count;
+    ssize_t n = read(fd, &count, sizeof(count));
+    if (n == sizeof(count)) {
+        log_trace(WHO, "own vector %u fired (%" PRIu64 " kicks)", vector, count);
+        return 1;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    if (n >= 0)
+        errno = EIO; /* a short read: not an eventfd after all */
+    return -1;
+}
+
 /* An own eventfd fired: drain it (the counter resets to 0), one interrupt. */
 static gboolean own_vector_ready(gint fd, GIOCondition cond, gpointer data)
 {
     OwnVector *ov = data;
-    uint64_t count;
-    ssize_t n = read(fd, &count, sizeof(count));
-    if (n == sizeof(count)) {
-        log_trace(WHO, "own vector %u fired (%" PRIu64 " kicks)", ov->vector, count);
+    int drained = drain_own_fd(ov->vector, fd);
+    if (drained > 0)
         client_call_interrupt(ov->c, ov->vector);
-        return G_SOURCE_CONTINUE;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    if (drained >= 0)
         return G_SOURCE_CONTINUE;
     log_warning(WHO, "server %s: own vector %u is unreadable (%s); ignoring it from now on",
-                ov->c->name, ov->vector, n < 0 ? g_strerror(errno) : "short read");
+                ov->c->name, ov->vector, g_strerror(errno));
     return G_SOURCE_REMOVE;
 }
 
@@ -618,6 +631,26 @@ void ivshmem_client_set_interrupt_handler(IvshmemClient *c, IvshmemInterruptFn f
 uint16_t ivshmem_client_own_id(const IvshmemClient *c) { return c->own_id; }
 void *ivshmem_client_shm(const IvshmemClient *c) { return c->shm; }
 size_t ivshmem_client_shm_size(const IvshmemClient *c) { return c->shm_size; }
+
+unsigned ivshmem_client_own_vectors(IvshmemClient *c)
+{
+    return ivshmem_client_peer_vectors(c, c->own_id);
+}
+
+int ivshmem_client_own_vector_fd(IvshmemClient *c, unsigned vector)
+{
+    g_mutex_lock(&c->lock);
+    IvshmemPeer *own = peer_lookup(c, c->own_id);
+    int fd = own != NULL && vector < own->nvec ? own->fd[vector] : -1;
+    g_mutex_unlock(&c->lock);
+    return fd;
+}
+
+bool ivshmem_client_drain_own_vector(IvshmemClient *c, unsigned vector)
+{
+    int fd = ivshmem_client_own_vector_fd(c, vector);
+    return fd >= 0 && drain_own_fd(vector, fd) > 0;
+}
 
 IvshmemNotifyResult ivshmem_client_notify(IvshmemClient *c, uint16_t peer, unsigned vector)
 {

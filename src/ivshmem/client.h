@@ -78,6 +78,16 @@ uint16_t ivshmem_client_own_id(const IvshmemClient *c);
 void *ivshmem_client_shm(const IvshmemClient *c);
 size_t ivshmem_client_shm_size(const IvshmemClient *c);
 
+/* For a thread that waits on the own eventfds itself (minivm's CPU thread
+ * while the guest sleeps, idle_wait.h) besides the handler's watch.
+ * Thread-safe. The own vectors are those the greeting brought; an fd stays
+ * open until ivshmem_client_free (-1: no such vector). Draining never
+ * blocks; with the watch racing for the same kicks, each is drained once:
+ * true means this call drained kicks and owes the one interrupt. */
+unsigned ivshmem_client_own_vectors(IvshmemClient *c);
+int ivshmem_client_own_vector_fd(IvshmemClient *c, unsigned vector);
+bool ivshmem_client_drain_own_vector(IvshmemClient *c, unsigned vector);
+
 /* Thread-safe: writes 1 to the peer's eventfd for vector (a peer may ring
  * itself). Never blocks on a full table or indexes out of bounds. */
 IvshmemNotifyResult ivshmem_client_notify(IvshmemClient *c, uint16_t peer, unsigned vector);

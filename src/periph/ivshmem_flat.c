@@ -10,10 +10,16 @@
 #define DOORBELL_PEER_SHIFT 16
 #define DOORBELL_VECTOR_MASK 0xFFFFu
 
+typedef struct {
+    IvshmemFlat *device;
+    unsigned vector;
+} IdleVector;
+
 struct IvshmemFlat {
     IvshmemClient *client; /* borrowed */
     DeferQueue *defer;
     IrqLine irq;
+    IdleVector idle[IVSHMEM_MAX_VECTORS];
     /* Destroyed: pulses still queued in the DeferQueue do nothing. The
      * device is reference-counted (g_atomic_rc_box) so that they can run
      * after destruction without touching freed memory. CPU thread only. */
@@ -42,6 +48,27 @@ static void ivshmem_flat_interrupt(void *opaque, unsigned vector)
     log_trace(WHO, "interrupt on vector %u", vector);
     defer_post_full(s->defer, ivshmem_flat_pulse, g_atomic_rc_box_acquire(s),
                     ivshmem_flat_pulse_discard);
+}
+
+/* CPU thread, while it waits for the guest to wake: an own eventfd is
+ * readable. Draining it here saves the hop through the I/O thread; if the
+ * I/O thread drained it first, its posted pulse does the work. */
+static void ivshmem_flat_idle_vector_ready(void *opaque)
+{
+    IdleVector *iv = opaque;
+    IvshmemFlat *s = iv->device;
+    if (!s->dead && ivshmem_client_drain_own_vector(s->client, iv->vector))
+        irq_pulse(&s->irq);
+}
+
+void ivshmem_flat_wake_idle_cpu(IvshmemFlat *s, IdleWait *w)
+{
+    unsigned n = ivshmem_client_own_vectors(s->client);
+    for (unsigned v = 0; v < n && v < IVSHMEM_MAX_VECTORS; v++) {
+        s->idle[v] = (IdleVector){ s, v };
+        idle_wait_add_fd(w, ivshmem_client_own_vector_fd(s->client, v),
+                         ivshmem_flat_idle_vector_ready, &s->idle[v]);
+    }
 }
 
 static MmioResult ivshmem_flat_bad(const char *what, uint32_t offset, unsigned size)

@@ -14,15 +14,19 @@
  * of DOORBELL, offsets from 0x10 on - is a guest error: ignored, reads as 0,
  * traced, and returns MMIO_UNASSIGNED so that --strict makes it a bus fault.
  *
- * Each own eventfd that fires is drained on the I/O thread and becomes one
- * pulse on the line, posted to the CPU thread through the DeferQueue; all
- * vectors share the line. */
+ * Each own eventfd that fires is drained and becomes one pulse on the
+ * line; all vectors share the line. While the guest runs, the I/O thread
+ * drains it and posts the pulse to the CPU thread through the DeferQueue;
+ * while the guest sleeps, the CPU thread watches the eventfds itself
+ * (ivshmem_flat_wake_idle_cpu) and pulses at once, a thread wake-up
+ * sooner. Whichever drains a kick first delivers it, once. */
 #ifndef MINIVM_IVSHMEM_FLAT_H
 #define MINIVM_IVSHMEM_FLAT_H
 
 #include "client.h"
 #include "defer.h"
 #include "device.h"
+#include "idle_wait.h"
 
 #define IVSHMEM_FLAT_WINDOW_SIZE 0x10
 
@@ -34,5 +38,8 @@ extern const DeviceClass ivshmem_flat_class; /* type "ivshmem-flat" */
  * guest memory that maps its shared memory is gone). Interrupts start
  * being delivered from here on; kicks that came earlier are not lost. */
 IvshmemFlat *ivshmem_flat_new(IvshmemClient *client, DeferQueue *defer, IrqLine irq);
+/* CPU thread, before the run: the CPU thread's idle wait also watches
+ * the own eventfds (the device must outlive the wait's last use). */
+void ivshmem_flat_wake_idle_cpu(IvshmemFlat *s, IdleWait *w);
 
 #endif

@@ -285,6 +285,32 @@ def case_server_dies(s):
                       % len(vm.err.lines))
 
 
+BOUNCE_ROUNDS = 3000
+
+
+def case_bounce(s):
+    """Thousands of doorbell round trips, one in flight at a time: a host
+    peer rings the guest (firmware/ivshmem-bounce), whose handler rings it
+    back; a round without an answer within 2 s fails (bench/ivshmem-rtt).
+    Once with the CPU thread busy-polling the doorbells in WFI (the default
+    with ivshmem), once blocking at once (--idle-poll 0): every kick must
+    become exactly one interrupt either way."""
+    s.server(size="64K")
+    for extra in ([], ["--idle-poll", "0"]):
+        vm = s.vm(firmware=s.tools.bounce, size="64K", extra=extra)
+        vm.expect(r"^ivshmem-bounce: peer (\d+) bounces doorbells$")
+        rtt = s.start("rtt", [s.tools.rtt, "-S", s.sock, "--size", "64K",
+                              "-n", str(BOUNCE_ROUNDS), "-w", "100"])
+        rtt.expect(r"^rtt +[0-9.]+ ", timeout=60)
+        rtt.expect_exit(0, timeout=60)
+        # the handshake may ring a few times before the first answer
+        bounces = int(vm.expect(r"^ivshmem-bounce: (\d+) bounces$").group(1))
+        if not BOUNCE_ROUNDS + 100 <= bounces <= BOUNCE_ROUNDS + 100 + 1000:
+            raise Failure("the guest took %d interrupts for %d round trips"
+                          % (bounces, BOUNCE_ROUNDS + 100))
+        vm.expect_exit(0)
+
+
 CASES = {
     "irq": case_irq,
     "shm-write": case_shm_write,
@@ -298,13 +324,14 @@ CASES = {
     "greeting-stall": case_greeting_stall,
     "bad-version": case_bad_version,
     "server-dies": case_server_dies,
+    "bounce": case_bounce,
 }
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    for tool in ("minivm", "server", "peer", "selftest", "pingpong", "echo"):
+    for tool in ("minivm", "server", "peer", "selftest", "pingpong", "echo", "bounce", "rtt"):
         ap.add_argument("--" + tool, required=True)
     ap.add_argument("case", choices=sorted(CASES))
     tools = ap.parse_args()

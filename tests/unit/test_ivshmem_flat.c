@@ -370,6 +370,54 @@ START_TEST(test_pulses_reach_the_line_only_through_the_defer_queue)
 }
 END_TEST
 
+static bool never_done(void *opaque)
+{
+    (void)opaque;
+    return false;
+}
+
+/* While the guest sleeps the CPU thread watches the own eventfds itself:
+ * a kick pulses the line at once, without the I/O thread or the queue. */
+START_TEST(test_sleeping_cpu_thread_drains_own_vectors_itself)
+{
+    send_standard_greeting();
+    make_device();
+    IdleWait *w = idle_wait_new(NULL);
+    ivshmem_flat_wake_idle_cpu(dev, w);
+    ck_assert_uint_eq(idle_wait_fd_count(w), 2);
+    for (unsigned v = 0; v < 2; v++) {
+        kick(fake.efd[OWN_ID][v]);
+        kick(fake.efd[OWN_ID][v]);
+        idle_wait(w, never_done, NULL, 0, v == 0 ? 0 : 1000 * 1000); /* blocking, polling */
+        ck_assert_uint_eq(pulses, v + 1);
+        ck_assert(!defer_has_work(defer));
+        /* drained: the I/O thread's watch finds nothing left to deliver */
+        pump();
+        ck_assert_uint_eq(pulses, v + 1);
+    }
+    idle_wait_free(w);
+}
+END_TEST
+
+/* Both watchers racing for the same kick deliver it once. */
+START_TEST(test_kick_drained_by_the_io_thread_first_is_delivered_once)
+{
+    send_standard_greeting();
+    make_device();
+    IdleWait *w = idle_wait_new(NULL);
+    ivshmem_flat_wake_idle_cpu(dev, w);
+    kick(fake.efd[OWN_ID][0]);
+    while (g_main_context_iteration(ctx, FALSE)) /* the I/O thread wins */
+        ;
+    ck_assert(defer_has_work(defer));
+    idle_wait(w, never_done, NULL, (uint64_t)g_get_monotonic_time() * 1000 + 20000000, 0);
+    ck_assert_uint_eq(pulses, 0); /* nothing was left in the eventfd */
+    defer_run(defer);
+    ck_assert_uint_eq(pulses, 1);
+    idle_wait_free(w);
+}
+END_TEST
+
 START_TEST(test_kick_before_the_device_exists_is_not_lost)
 {
     send_standard_greeting();
@@ -903,6 +951,8 @@ static Suite *ivshmem_flat_suite(void)
     tcase_add_test(tc, test_each_drained_eventfd_pulses_the_line_once);
     tcase_add_test(tc, test_kicks_before_a_drain_merge_into_one_pulse);
     tcase_add_test(tc, test_pulses_reach_the_line_only_through_the_defer_queue);
+    tcase_add_test(tc, test_sleeping_cpu_thread_drains_own_vectors_itself);
+    tcase_add_test(tc, test_kick_drained_by_the_io_thread_first_is_delivered_once);
     tcase_add_test(tc, test_kick_before_the_device_exists_is_not_lost);
     tcase_add_test(tc, test_pulse_queued_before_destroy_does_nothing_after);
     tcase_add_test(tc, test_doorbells_race_peers_joining_and_leaving_safely);
