@@ -52,7 +52,7 @@ static const GOptionEntry entries[] = {
     { "memfd", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, set_backend,
       "use anonymous memory (memfd), no name anywhere", NULL },
     { "size", 'l', 0, G_OPTION_ARG_STRING, &opt.size_text,
-      "shared memory size, suffixes K, M, G; rounded up to a power of two (default 4M)",
+      "shared memory size in bytes, suffixes K, M, G, T, P, E as QEMU takes them; rounded up to a power of two (default 4M)",
       "SIZE" },
     { "vectors", 'n', 0, G_OPTION_ARG_INT, &opt.vectors,
       "interrupt vectors per peer, 1 to 64 (default 1)", "N" },

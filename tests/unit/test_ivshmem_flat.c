@@ -884,20 +884,42 @@ END_TEST
 
 /* ---- sizes ---- */
 
-START_TEST(test_sizes_take_k_m_g_suffixes)
+/* What QEMU's ivshmem-server takes for -l (qemu_strtosz): scripts written
+ * for it must work unchanged. */
+START_TEST(test_sizes_take_what_qemus_server_takes)
 {
-    guint64 n = 0;
-    ck_assert(ivshmem_parse_size("4096", &n, NULL));
-    ck_assert_uint_eq(n, 4096);
-    ck_assert(ivshmem_parse_size("4M", &n, NULL));
-    ck_assert_uint_eq(n, 4u << 20);
-    ck_assert(ivshmem_parse_size("1k", &n, NULL));
-    ck_assert_uint_eq(n, 1024);
-    ck_assert(ivshmem_parse_size("2G", &n, NULL));
-    ck_assert_uint_eq(n, G_GUINT64_CONSTANT(2) << 30);
+    static const struct {
+        const char *text;
+        guint64 bytes;
+    } good[] = {
+        { "4096", 4096 },
+        { "4M", 4u << 20 },
+        { "1k", 1024 },
+        { "2G", G_GUINT64_CONSTANT(2) << 30 },
+        { "512b", 512 },
+        { "64K", 65536 },
+        { "1T", G_GUINT64_CONSTANT(1) << 40 },
+        { "1p", G_GUINT64_CONSTANT(1) << 50 },
+        { "2E", G_GUINT64_CONSTANT(2) << 60 },
+        { "1.5M", 3u << 19 },
+        { "0.5k", 512 },
+        { "1.k", 1024 },
+        { "12.345M", 12944671 }, /* to the nearest byte, as QEMU */
+        { "0x400000", 4u << 20 },
+        { "0X10", 16 },
+        { "010", 10 }, /* decimal, not octal */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+        guint64 n = 0;
+        g_autoptr(GError) err = NULL;
+        ck_assert_msg(ivshmem_parse_size(good[i].text, &n, &err), "refused '%s'", good[i].text);
+        ck_assert_msg(n == good[i].bytes, "'%s' gave %" G_GUINT64_FORMAT, good[i].text, n);
+    }
     const char *bad[] = { "", "M", "-1", "4X", "4MB", " 4", "99999999999999999999",
-                          "17179869184G" };
+                          "17179869184G", "16E", "1.5", "1.5B", "0x", "0x10M", "0x1.8",
+                          "1e3", "+4", "4 ", ".5M" };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        guint64 n = 0;
         g_autoptr(GError) err = NULL;
         ck_assert_msg(!ivshmem_parse_size(bad[i], &n, &err), "accepted '%s'", bad[i]);
         ck_assert(g_error_matches(err, MINIVM_ERROR, MINIVM_EXIT_USAGE));
@@ -961,7 +983,7 @@ static Suite *ivshmem_flat_suite(void)
     tc = tcase("shared memory");
     tcase_add_test(tc, test_shared_memory_is_the_servers);
     tcase_add_test(tc, test_size_zero_accepts_the_servers_size);
-    tcase_add_test(tc, test_sizes_take_k_m_g_suffixes);
+    tcase_add_test(tc, test_sizes_take_what_qemus_server_takes);
     suite_add_tcase(s, tc);
 
     tc = tcase("peers");
