@@ -669,6 +669,54 @@ START_TEST(test_server_gone_keeps_memory_and_doorbells)
 }
 END_TEST
 
+/* A whole session as QEMU's contrib/ivshmem-server drives it with -n 3
+ * (ivshmem_server_handle_new_conn, ivshmem_server_free_peer,
+ * ivshmem_server_close): we are peer 3, peers 0 and 2 were there (1 left
+ * before we came); each join is the id once per vector with its eventfd,
+ * each departure the id alone; at shutdown it frees its peers in joining
+ * order, sending each departure to those still listed, so we see the
+ * peers listed before us leave and then the connection close. */
+START_TEST(test_a_session_as_qemus_server_drives_it)
+{
+    send_header(OWN_ID);
+    send_vectors(0, 3);
+    send_vectors(2, 3);
+    send_vectors(OWN_ID, 3);
+    make_device();
+    g_autoptr(GArray) first = ivshmem_client_peers(client);
+    ck_assert_uint_eq(first->len, 2);
+    ck_assert_uint_eq(ivshmem_client_own_vectors(client), 3);
+    ck_assert_uint_eq(reg_read(0x8), OWN_ID);
+
+    send_vectors(4, 3); /* peer 4 joins */
+    send_msg(0, -1);    /* peer 0 leaves */
+    pump();
+    doorbell(4, 2);
+    ck_assert_uint_eq(efd_take(fake.efd[4][2]), 1);
+    ck_assert_uint_eq(efd_take(fake.efd[4][0]) + efd_take(fake.efd[4][1]), 0);
+    doorbell(0, 0);
+    ck_assert_uint_eq(efd_take(fake.efd[0][0]), 0);
+    kick(fake.efd[OWN_ID][1]);
+    pump();
+    ck_assert_uint_eq(pulses, 1);
+
+    send_msg(4, -1);    /* peer 4 leaves, 5 joins */
+    send_vectors(5, 3);
+    send_msg(2, -1);    /* shutdown: 2 was listed before us */
+    g_socket_close(fake.server_end, NULL);
+    pump();
+    ck_assert(ivshmem_client_server_gone(client));
+    g_autoptr(GArray) last = ivshmem_client_peers(client);
+    ck_assert_uint_eq(last->len, 1);
+    ck_assert_uint_eq(g_array_index(last, guint16, 0), 5);
+    doorbell(5, 1); /* the eventfds outlive the server */
+    ck_assert_uint_eq(efd_take(fake.efd[5][1]), 1);
+    kick(fake.efd[OWN_ID][2]);
+    pump();
+    ck_assert_uint_eq(pulses, 2);
+}
+END_TEST
+
 /* ---- malformed messages after the greeting ---- */
 
 START_TEST(test_later_invalid_peer_id_is_ignored_and_its_fd_closed)
@@ -998,6 +1046,7 @@ static Suite *ivshmem_flat_suite(void)
     tcase_add_test(tc, test_sixty_fifth_vector_in_the_greeting_is_refused);
     tcase_add_test(tc, test_sixty_fifth_vector_later_is_ignored_and_closed);
     tcase_add_test(tc, test_server_gone_keeps_memory_and_doorbells);
+    tcase_add_test(tc, test_a_session_as_qemus_server_drives_it);
     suite_add_tcase(s, tc);
 
     tc = tcase("malformed later messages");
