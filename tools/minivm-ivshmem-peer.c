@@ -62,7 +62,7 @@ static const GOptionEntry entries[] = {
     { "socket", 'S', 0, G_OPTION_ARG_FILENAME, &peer.socket_path,
       "server socket (default " IVSHMEM_DEFAULT_SOCKET ")", "PATH" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &peer.size_text,
-      "expected shared memory size, suffixes K, M, G; 0 takes the server's (default 4M)",
+      "expected shared memory size, suffixes K, M, G, T (as QEMU -l); 0 takes the server's (default 4M)",
       "SIZE" },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &peer.timeout,
       "give up each wait after S seconds (default: wait for ever)", "S" },

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@
 #include "server.h"
 
 #define PROG "minivm-ivshmem-server"
+/* QEMU's server writes its pid here when it becomes a daemon without -p. */
+#define QEMU_DEFAULT_PIDFILE "/var/run/ivshmem-server.pid"
 
 typedef struct {
     IvshmemServerConfig cfg;
@@ -52,14 +55,16 @@ static const GOptionEntry entries[] = {
     { "memfd", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, set_backend,
       "use anonymous memory (memfd), no name anywhere", NULL },
     { "size", 'l', 0, G_OPTION_ARG_STRING, &opt.size_text,
-      "shared memory size, suffixes K, M, G; rounded up to a power of two (default 4M)",
+      "shared memory size in bytes, suffixes K, M, G, T, P, E as QEMU takes them; rounded up to a power of two (default 4M)",
       "SIZE" },
     { "vectors", 'n', 0, G_OPTION_ARG_INT, &opt.vectors,
-      "interrupt vectors per peer, 1 to 64 (default 1)", "N" },
+      "interrupt vectors per peer, 0 to 64 (default 1; 0: shared memory only, "
+      "which minivm itself does not accept)", "N" },
     { "foreground", 'F', 0, G_OPTION_ARG_NONE, &opt.foreground,
       "stay in the foreground (default: become a daemon once listening)", NULL },
     { "pidfile", 'p', 0, G_OPTION_ARG_FILENAME, &opt.pidfile,
-      "write the server's pid to FILE (removed on exit)", "FILE" },
+      "write the server's pid to FILE, removed on exit (default for a daemon: "
+      QEMU_DEFAULT_PIDFILE " if it can be written)", "FILE" },
     { "socket-mode", 0, 0, G_OPTION_ARG_STRING, &opt.mode_text,
       "permission bits of the socket, octal (default 0600: owner only)", "MODE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt.verbose,
@@ -71,8 +76,9 @@ static const char description[] =
     "Compatible with QEMU's contrib/ivshmem-server: same protocol, ids from 0\n"
     "upward, same options and defaults. Differences: --memfd and --socket-mode;\n"
     "the socket is owner-only unless --socket-mode says otherwise; a stale\n"
-    "socket file is replaced but a live one is refused; a pid file is written\n"
-    "only with -p (also in the foreground).\n"
+    "socket file is replaced but a live one is refused; -p also works in the\n"
+    "foreground; a daemon that cannot write the default pid file warns and\n"
+    "serves on; -n 0 serves shared memory only (minivm itself needs a vector).\n"
     "\n"
     "Exit status: 0 stopped by SIGINT/SIGTERM, 64 bad command line,\n"
     "69 cannot serve (socket in use, shared memory or socket cannot be made).\n";
@@ -86,19 +92,71 @@ static void options_clear(void)
     g_free(opt.pidfile);
 }
 
-static bool parse_options(int *argc, char ***argv, GError **errp)
+/* QEMU's server reads its options with getopt(3) ("hvFp:S:m:M:l:n:"): a
+ * value may be glued to its letter (-l4M, -S/tmp/sock) and letters may be
+ * grouped, a value-taking one last (-Fv, -Fl 4M, -FS/tmp/sock). GOption
+ * takes neither glued values nor value-taking letters in a group, so such
+ * words are split first. Anything else is left for GOption to judge. */
+static const char getopt_flags[] = "hvF";
+static const char getopt_with_value[] = "pSmMln";
+
+static bool is_getopt_group(const char *word)
+{
+    if (word[0] != '-' || word[1] == '-' || word[1] == '\0')
+        return false;
+    for (const char *c = word + 1; *c != '\0'; c++) {
+        if (strchr(getopt_with_value, *c) != NULL)
+            return true;
+        if (strchr(getopt_flags, *c) == NULL)
+            return false;
+    }
+    return true;
+}
+
+static char **split_getopt_words(int argc, char **argv)
+{
+    GPtrArray *out = g_ptr_array_new();
+    g_ptr_array_add(out, g_strdup(argv[0]));
+    for (int i = 1; i < argc; i++) {
+        const char *w = argv[i];
+        if (g_str_equal(w, "--")) {
+            for (; i < argc; i++)
+                g_ptr_array_add(out, g_strdup(argv[i]));
+            break;
+        }
+        if (!is_getopt_group(w)) {
+            g_ptr_array_add(out, g_strdup(w));
+            continue;
+        }
+        for (const char *c = w + 1; *c != '\0'; c++) {
+            g_ptr_array_add(out, g_strdup_printf("-%c", *c));
+            if (strchr(getopt_with_value, *c) == NULL)
+                continue;
+            if (c[1] != '\0')
+                g_ptr_array_add(out, g_strdup(c + 1));
+            else if (i + 1 < argc)
+                g_ptr_array_add(out, g_strdup(argv[++i])); /* the value, as it is */
+            break;
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static bool parse_options(int argc, char **argv, GError **errp)
 {
     g_autoptr(GOptionContext) ctx = g_option_context_new("- serve ivshmem shared memory and "
                                                          "interrupts to minivm and QEMU peers");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(ctx, description);
-    if (!g_option_context_parse(ctx, argc, argv, errp))
+    g_auto(GStrv) words = split_getopt_words(argc, argv);
+    if (!g_option_context_parse_strv(ctx, &words, errp))
         return false;
     const char *problem = NULL;
-    if (*argc > 1)
+    if (g_strv_length(words) > 1)
         problem = "unexpected argument";
-    else if (opt.vectors < 1 || opt.vectors > IVSHMEM_MAX_VECTORS)
-        problem = "-n: vectors must be 1 to 64";
+    else if (opt.vectors < 0 || opt.vectors > IVSHMEM_MAX_VECTORS)
+        problem = "-n: vectors must be 0 to 64";
     else if (opt.verbose && !opt.foreground)
         problem = "-v needs -F (a daemon has no terminal to report on)";
     if (problem != NULL) {
@@ -113,6 +171,7 @@ static bool options_to_config(IvshmemServerConfig *cfg, GError **errp)
 {
     cfg->socket_path = opt.socket_path;
     cfg->vectors = (unsigned)opt.vectors;
+    cfg->no_vectors = opt.vectors == 0;
     cfg->memfd = opt.backend == 'f';
     if (opt.backend == 'm')
         cfg->shm_dir = opt.backend_arg;
@@ -153,9 +212,22 @@ static gboolean quit_on_signal(gpointer loop)
     return G_SOURCE_CONTINUE;
 }
 
+/* As QEMU's server, a daemon without -p writes QEMU_DEFAULT_PIDFILE (so
+ * scripts that read it work unchanged); unlike QEMU's, it serves on with a
+ * warning when that is not writable (QEMU's exits, as any non-root user's
+ * does). Sets opt.pidfile to the file written, if any. */
 static bool write_pidfile(GError **errp)
 {
     g_autofree char *text = g_strdup_printf("%d\n", (int)getpid());
+    if (opt.pidfile == NULL && !opt.foreground) {
+        g_autoptr(GError) err = NULL;
+        if (g_file_set_contents(QEMU_DEFAULT_PIDFILE, text, -1, &err))
+            opt.pidfile = g_strdup(QEMU_DEFAULT_PIDFILE);
+        else
+            fprintf(stderr, PROG ": warning: no pid file (%s); give one with -p\n",
+                    err->message);
+        return true;
+    }
     if (opt.pidfile == NULL || g_file_set_contents(opt.pidfile, text, -1, errp))
         return true;
     g_prefix_error(errp, "cannot write pid file: ");
@@ -237,7 +309,7 @@ static int serve(void)
 int main(int argc, char **argv)
 {
     GError *err = NULL;
-    if (!parse_options(&argc, &argv, &err)) {
+    if (!parse_options(argc, argv, &err)) {
         fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n",
                 err->message);
         g_error_free(err);

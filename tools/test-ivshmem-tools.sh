@@ -109,4 +109,49 @@ while [ -e "$sock" ]; do
     sleep 0.05
 done
 server_pid=
+
+# QEMU's ivshmem-server command lines work unchanged: getopt-style glued
+# values and grouped letters, QEMU's size grammar (0x, fractions), -m.
+"$SERVER" -Fv -S"$sock" -m"$dir" -l0x10000 -n2 -p"$dir/pid" 2>"$dir/server.err" &
+server_pid=$!
+wait_for "$dir/pid" . "$dir/server.err"
+expect_status 0 "$PEER" -S "$sock" --size 0 --list
+grep -q "^own 0 vectors 2 size 65536$" "$dir/out" || fail "-S/-l/-n glued: $(cat "$dir/out")"
+grep -q "listening" "$dir/server.err" || fail "-Fv did not make the server verbose"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "server exited $? on SIGTERM"
+"$SERVER" -FS"$sock" --memfd -l 1.5M -p "$dir/pid" 2>"$dir/server.err" &
+server_pid=$!
+wait_for "$dir/pid" . "$dir/server.err"
+expect_status 0 "$PEER" -S "$sock" --size 0 --list
+grep -q "^own 0 vectors 1 size 2097152$" "$dir/out" || fail "-l 1.5M is not 2M: $(cat "$dir/out")"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "server exited $? on SIGTERM"
+# -n 0 (shared memory only) is accepted, as QEMU's server accepts it.
+"$SERVER" -F -S "$sock" --memfd -n 0 -p "$dir/pid" 2>"$dir/server.err" &
+server_pid=$!
+wait_for "$dir/pid" . "$dir/server.err"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "server with -n 0 exited $?"
+server_pid=
+expect_status 64 "$SERVER" -F -S "$sock" -n 65
+expect_status 64 "$SERVER" -F -S "$sock" -l 4MB
+
+# A daemon without -p writes QEMU's default pid file, if it can (it is
+# left alone when another server's pid is in it, or it cannot be written).
+qemu_pidfile=/var/run/ivshmem-server.pid
+if [ -w /var/run ] && [ ! -e "$qemu_pidfile" ]; then
+    expect_status 0 "$SERVER" -S "$sock" --memfd
+    [ -s "$qemu_pidfile" ] || fail "daemon wrote no $qemu_pidfile"
+    server_pid=$(cat "$qemu_pidfile")
+    expect_status 0 "$PEER" -S "$sock" --list
+    kill -TERM "$server_pid"
+    i=0
+    while [ -e "$qemu_pidfile" ]; do
+        i=$((i + 1))
+        [ $i -gt 200 ] && fail "daemon did not remove $qemu_pidfile"
+        sleep 0.05
+    done
+    server_pid=
+fi
 echo "ok"

@@ -711,27 +711,74 @@ bool ivshmem_client_server_gone(IvshmemClient *c)
 
 /* ---- sizes ---- */
 
-bool ivshmem_parse_size(const char *text, guint64 *size, GError **errp)
+/* The power of 1024 a size suffix stands for (B = bytes), or -1. */
+static int size_suffix_shift(char c)
 {
-    char *end = NULL;
-    errno = 0;
-    guint64 n = g_ascii_strtoull(text, &end, 10);
-    unsigned shift = 0;
-    if (end != NULL && *end != '\0' && end[1] == '\0') {
-        switch (g_ascii_toupper(*end)) {
-        case 'K': shift = 10; end++; break;
-        case 'M': shift = 20; end++; break;
-        case 'G': shift = 30; end++; break;
-        default: break;
+    static const char suffixes[] = "BKMGTPE";
+    const char *at = c != '\0' ? strchr(suffixes, g_ascii_toupper(c)) : NULL;
+    return at != NULL ? 10 * (int)(at - suffixes) : -1;
+}
+
+/* The grammar of QEMU's size options (qemu_strtosz, which QEMU's server
+ * uses for -l): decimal with an optional B/K/M/G/T/P/E suffix in either
+ * case, a decimal fraction before a K..E suffix (to the nearest byte), or
+ * 0x hexadecimal bytes without a suffix. No sign, no spaces. */
+static bool size_parse(const char *text, guint64 *size)
+{
+    const char *p = text;
+    if (g_ascii_strncasecmp(p, "0x", 2) == 0) {
+        if (!g_ascii_isxdigit(p[2]))
+            return false;
+        char *end = NULL;
+        errno = 0;
+        *size = g_ascii_strtoull(p + 2, &end, 16);
+        return errno == 0 && *end == '\0';
+    }
+    guint64 whole = 0, frac = 0, frac_scale = 1;
+    if (!g_ascii_isdigit(*p))
+        return false;
+    for (; g_ascii_isdigit(*p); p++) {
+        if (whole > (G_MAXUINT64 - 9) / 10)
+            return false;
+        whole = whole * 10 + (guint64)(*p - '0');
+    }
+    bool fraction = *p == '.';
+    if (fraction) {
+        /* Nine digits resolve a byte of a G; more only matter for T, P and
+         * E, and are ignored (as if they were zeros). */
+        for (p++; g_ascii_isdigit(*p); p++) {
+            if (frac_scale < 1000000000) {
+                frac = frac * 10 + (guint64)(*p - '0');
+                frac_scale *= 10;
+            }
         }
     }
-    if (end == text || *end != '\0' || errno != 0 || !g_ascii_isdigit(text[0]) ||
-        n > (G_MAXUINT64 >> shift)) {
-        g_set_error(errp, MINIVM_ERROR, MINIVM_EXIT_USAGE,
-                    "invalid size '%s': give bytes, optionally with a K, M or G suffix "
-                    "(e.g. 4M)", text);
+    int shift = size_suffix_shift(*p);
+    if (*p != '\0' && (shift < 0 || p[1] != '\0'))
         return false;
-    }
-    *size = n << shift;
+    if (shift < 0)
+        shift = 0;
+    if (fraction && shift == 0)
+        return false;
+    if (shift > 0 && whole > (G_MAXUINT64 >> shift))
+        return false;
+    /* frac / frac_scale of one unit, to the nearest byte as QEMU rounds,
+     * in two steps that cannot overflow (frac < frac_scale <= 10^9). */
+    guint64 unit = G_GUINT64_CONSTANT(1) << shift;
+    guint64 part = (unit / frac_scale) * frac +
+                   ((unit % frac_scale) * frac + frac_scale / 2) / frac_scale;
+    if ((whole << shift) > G_MAXUINT64 - part)
+        return false;
+    *size = (whole << shift) + part;
     return true;
+}
+
+bool ivshmem_parse_size(const char *text, guint64 *size, GError **errp)
+{
+    if (size_parse(text, size))
+        return true;
+    g_set_error(errp, MINIVM_ERROR, MINIVM_EXIT_USAGE,
+                "invalid size '%s': give bytes, optionally with a K, M, G, T, P or E suffix "
+                "(e.g. 4M), or 0x hexadecimal bytes", text);
+    return false;
 }

@@ -100,7 +100,9 @@ GArray *ivshmem_client_peers(IvshmemClient *c);
 bool ivshmem_client_server_gone(IvshmemClient *c);
 
 /* A size as ivshmem users write it (QEMU's -l): bytes with an optional
- * K, M or G suffix (powers of 1024). Errors are MINIVM_EXIT_USAGE. */
+ * B, K, M, G, T, P or E suffix (powers of 1024), a fraction before a
+ * suffix, or 0x hexadecimal: the grammar of QEMU's -l. Errors are
+ * MINIVM_EXIT_USAGE. */
 bool ivshmem_parse_size(const char *text, guint64 *size, GError **errp);
 
 #endif

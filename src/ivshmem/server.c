@@ -508,6 +508,8 @@ static bool server_check_config(const IvshmemServerConfig *cfg, const char *path
         problem = "give at most one of a shm name (-M), a directory (-m) and --memfd";
     else if (cfg->vectors > IVSHMEM_MAX_VECTORS)
         problem = "too many vectors (at most 64)";
+    else if (cfg->no_vectors && cfg->vectors != 0)
+        problem = "no_vectors with a number of vectors";
     else if (cfg->shm_size > MAX_SHM_SIZE)
         problem = "shared memory size too large";
     else if (cfg->socket_mode > 07777)
@@ -531,7 +533,7 @@ IvshmemServer *ivshmem_server_new(const IvshmemServerConfig *cfg, GMainContext *
     s->socket_path = g_strdup(path);
     s->shm_fd = -1;
     s->shm_size = pow2ceil(cfg->shm_size ? cfg->shm_size : IVSHMEM_DEFAULT_SIZE);
-    s->vectors = cfg->vectors ? cfg->vectors : IVSHMEM_DEFAULT_VECTORS;
+    s->vectors = cfg->no_vectors ? 0 : cfg->vectors ? cfg->vectors : IVSHMEM_DEFAULT_VECTORS;
     s->by_id = g_hash_table_new(NULL, NULL);
     /* The path first: a refused start must not touch a live server's memory. */
     if (!server_clear_path(s->socket_path, errp) || !server_create_shm(s, cfg, errp) ||

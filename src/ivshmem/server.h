@@ -8,8 +8,7 @@
  * when a peer leaves (hangs up or sends anything at all) the others are sent
  * its id without an fd and its eventfds are closed. Ids are the next unused
  * one counting on from the last given (0, 1, 2...; a freed id comes back
- * only after the counter wraps); unlike QEMU the counter wraps at 65536,
- * since DOORBELL has 16 bits for the peer.
+ * only after the counter wraps at 65536, as QEMU's 16-bit cur_id does).
  *
  * Everything runs on the GMainContext given to ivshmem_server_new(). Messages
  * are queued per peer and sent without blocking, so a peer that stops
@@ -45,6 +44,10 @@ typedef struct IvshmemServerConfig {
      * IVSHMEM_DEFAULT_SIZE. */
     guint64 shm_size;
     unsigned vectors;        /* per peer, 1..IVSHMEM_MAX_VECTORS; 0 means 1 */
+    /* QEMU's -n 0: peers get no vectors (shared memory only), so joins are
+     * never announced, and neither are departures (unlike QEMU's server,
+     * whose departures then name peers the others never heard of). */
+    bool no_vectors;
     /* Permission bits of the socket file; 0 means 0600 (owner only). */
     unsigned socket_mode;
 } IvshmemServerConfig;

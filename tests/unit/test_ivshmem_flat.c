@@ -669,6 +669,54 @@ START_TEST(test_server_gone_keeps_memory_and_doorbells)
 }
 END_TEST
 
+/* A whole session as QEMU's contrib/ivshmem-server drives it with -n 3
+ * (ivshmem_server_handle_new_conn, ivshmem_server_free_peer,
+ * ivshmem_server_close): we are peer 3, peers 0 and 2 were there (1 left
+ * before we came); each join is the id once per vector with its eventfd,
+ * each departure the id alone; at shutdown it frees its peers in joining
+ * order, sending each departure to those still listed, so we see the
+ * peers listed before us leave and then the connection close. */
+START_TEST(test_a_session_as_qemus_server_drives_it)
+{
+    send_header(OWN_ID);
+    send_vectors(0, 3);
+    send_vectors(2, 3);
+    send_vectors(OWN_ID, 3);
+    make_device();
+    g_autoptr(GArray) first = ivshmem_client_peers(client);
+    ck_assert_uint_eq(first->len, 2);
+    ck_assert_uint_eq(ivshmem_client_own_vectors(client), 3);
+    ck_assert_uint_eq(reg_read(0x8), OWN_ID);
+
+    send_vectors(4, 3); /* peer 4 joins */
+    send_msg(0, -1);    /* peer 0 leaves */
+    pump();
+    doorbell(4, 2);
+    ck_assert_uint_eq(efd_take(fake.efd[4][2]), 1);
+    ck_assert_uint_eq(efd_take(fake.efd[4][0]) + efd_take(fake.efd[4][1]), 0);
+    doorbell(0, 0);
+    ck_assert_uint_eq(efd_take(fake.efd[0][0]), 0);
+    kick(fake.efd[OWN_ID][1]);
+    pump();
+    ck_assert_uint_eq(pulses, 1);
+
+    send_msg(4, -1);    /* peer 4 leaves, 5 joins */
+    send_vectors(5, 3);
+    send_msg(2, -1);    /* shutdown: 2 was listed before us */
+    g_socket_close(fake.server_end, NULL);
+    pump();
+    ck_assert(ivshmem_client_server_gone(client));
+    g_autoptr(GArray) last = ivshmem_client_peers(client);
+    ck_assert_uint_eq(last->len, 1);
+    ck_assert_uint_eq(g_array_index(last, guint16, 0), 5);
+    doorbell(5, 1); /* the eventfds outlive the server */
+    ck_assert_uint_eq(efd_take(fake.efd[5][1]), 1);
+    kick(fake.efd[OWN_ID][2]);
+    pump();
+    ck_assert_uint_eq(pulses, 2);
+}
+END_TEST
+
 /* ---- malformed messages after the greeting ---- */
 
 START_TEST(test_later_invalid_peer_id_is_ignored_and_its_fd_closed)
@@ -884,20 +932,42 @@ END_TEST
 
 /* ---- sizes ---- */
 
-START_TEST(test_sizes_take_k_m_g_suffixes)
+/* What QEMU's ivshmem-server takes for -l (qemu_strtosz): scripts written
+ * for it must work unchanged. */
+START_TEST(test_sizes_take_what_qemus_server_takes)
 {
-    guint64 n = 0;
-    ck_assert(ivshmem_parse_size("4096", &n, NULL));
-    ck_assert_uint_eq(n, 4096);
-    ck_assert(ivshmem_parse_size("4M", &n, NULL));
-    ck_assert_uint_eq(n, 4u << 20);
-    ck_assert(ivshmem_parse_size("1k", &n, NULL));
-    ck_assert_uint_eq(n, 1024);
-    ck_assert(ivshmem_parse_size("2G", &n, NULL));
-    ck_assert_uint_eq(n, G_GUINT64_CONSTANT(2) << 30);
+    static const struct {
+        const char *text;
+        guint64 bytes;
+    } good[] = {
+        { "4096", 4096 },
+        { "4M", 4u << 20 },
+        { "1k", 1024 },
+        { "2G", G_GUINT64_CONSTANT(2) << 30 },
+        { "512b", 512 },
+        { "64K", 65536 },
+        { "1T", G_GUINT64_CONSTANT(1) << 40 },
+        { "1p", G_GUINT64_CONSTANT(1) << 50 },
+        { "2E", G_GUINT64_CONSTANT(2) << 60 },
+        { "1.5M", 3u << 19 },
+        { "0.5k", 512 },
+        { "1.k", 1024 },
+        { "12.345M", 12944671 }, /* to the nearest byte, as QEMU */
+        { "0x400000", 4u << 20 },
+        { "0X10", 16 },
+        { "010", 10 }, /* decimal, not octal */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+        guint64 n = 0;
+        g_autoptr(GError) err = NULL;
+        ck_assert_msg(ivshmem_parse_size(good[i].text, &n, &err), "refused '%s'", good[i].text);
+        ck_assert_msg(n == good[i].bytes, "'%s' gave %" G_GUINT64_FORMAT, good[i].text, n);
+    }
     const char *bad[] = { "", "M", "-1", "4X", "4MB", " 4", "99999999999999999999",
-                          "17179869184G" };
+                          "17179869184G", "16E", "1.5", "1.5B", "0x", "0x10M", "0x1.8",
+                          "1e3", "+4", "4 ", ".5M" };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        guint64 n = 0;
         g_autoptr(GError) err = NULL;
         ck_assert_msg(!ivshmem_parse_size(bad[i], &n, &err), "accepted '%s'", bad[i]);
         ck_assert(g_error_matches(err, MINIVM_ERROR, MINIVM_EXIT_USAGE));
@@ -961,7 +1031,7 @@ static Suite *ivshmem_flat_suite(void)
     tc = tcase("shared memory");
     tcase_add_test(tc, test_shared_memory_is_the_servers);
     tcase_add_test(tc, test_size_zero_accepts_the_servers_size);
-    tcase_add_test(tc, test_sizes_take_k_m_g_suffixes);
+    tcase_add_test(tc, test_sizes_take_what_qemus_server_takes);
     suite_add_tcase(s, tc);
 
     tc = tcase("peers");
@@ -976,6 +1046,7 @@ static Suite *ivshmem_flat_suite(void)
     tcase_add_test(tc, test_sixty_fifth_vector_in_the_greeting_is_refused);
     tcase_add_test(tc, test_sixty_fifth_vector_later_is_ignored_and_closed);
     tcase_add_test(tc, test_server_gone_keeps_memory_and_doorbells);
+    tcase_add_test(tc, test_a_session_as_qemus_server_drives_it);
     suite_add_tcase(s, tc);
 
     tc = tcase("malformed later messages");

@@ -7,7 +7,9 @@
 #include <gio/gunixfdmessage.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -345,6 +347,189 @@ START_TEST(test_a_peer_that_never_reads_does_not_pin_departed_peers_fds)
 }
 END_TEST
 
+/* ---- what QEMU's clients require of a server ---- */
+
+/* A reader that holds the server to what contrib/ivshmem-client
+ * (ivshmem_client_read_one_msg, ivshmem_client_connect,
+ * ivshmem_client_handle_server_msg) and the QEMU devices accept: every
+ * message is exactly 8 bytes from one recvmsg with at most one SCM_RIGHTS
+ * fd in a control message of exactly CMSG_LEN(sizeof(int)); the greeting
+ * is version 0, the id (0..65535), -1 with the memory, all without stray
+ * fds; a departure names a peer it was told of and never itself (QEMU's
+ * client drops the connection on either); no peer gets over 64 vectors. */
+typedef struct {
+    int fd;                         /* borrowed from sock */
+    GSocket *sock;
+    gint64 own;
+    GHashTable *vectors;            /* id -> GArray of eventfds, own id included */
+} QemuLike;
+
+static void fd_array_free(gpointer data)
+{
+    GArray *a = data;
+    for (guint i = 0; i < a->len; i++)
+        close(g_array_index(a, int, i));
+    g_array_unref(a);
+}
+
+/* false: nothing came within wait_ms. */
+static bool qemu_like_read(QemuLike *q, int wait_ms, gint64 *value, int *fd)
+{
+    struct pollfd pfd = { q->fd, POLLIN, 0 };
+    if (poll(&pfd, 1, wait_ms) != 1)
+        return false;
+    guint64 le = 0;
+    struct iovec iov = { &le, sizeof(le) };
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+                          .msg_controllen = sizeof(control) };
+    ssize_t n = recvmsg(q->fd, &msg, MSG_CMSG_CLOEXEC);
+    ck_assert_int_eq(n, sizeof(le));
+    ck_assert_int_eq(msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC), 0);
+    *fd = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        ck_assert_int_eq(c->cmsg_level, SOL_SOCKET);
+        ck_assert_int_eq(c->cmsg_type, SCM_RIGHTS);
+        ck_assert_uint_eq(c->cmsg_len, CMSG_LEN(sizeof(int)));
+        ck_assert_int_eq(*fd, -1);
+        memcpy(fd, CMSG_DATA(c), sizeof(*fd));
+    }
+    *value = (gint64)GUINT64_FROM_LE(le);
+    return true;
+}
+
+static void qemu_like_greeting(QemuLike *q)
+{
+    gint64 v;
+    int fd;
+    ck_assert(qemu_like_read(q, 5000, &v, &fd));
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(fd, -1);
+    ck_assert(qemu_like_read(q, 5000, &q->own, &fd));
+    ck_assert(q->own >= 0 && q->own <= IVSHMEM_MAX_PEER_ID);
+    ck_assert_int_eq(fd, -1);
+    ck_assert(qemu_like_read(q, 5000, &v, &fd));
+    ck_assert_int_eq(v, -1);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+}
+
+static QemuLike *qemu_like_connect(void)
+{
+    QemuLike *q = g_new0(QemuLike, 1);
+    q->sock = raw_connect();
+    q->fd = g_socket_get_fd(q->sock);
+    q->vectors = g_hash_table_new_full(NULL, NULL, NULL, fd_array_free);
+    qemu_like_greeting(q);
+    return q;
+}
+
+/* Applies what comes within wait_ms of each message, checking the rules. */
+static void qemu_like_pump(QemuLike *q, int wait_ms)
+{
+    gint64 id;
+    int fd;
+    while (qemu_like_read(q, wait_ms, &id, &fd)) {
+        ck_assert(id >= 0 && id <= IVSHMEM_MAX_PEER_ID);
+        gpointer key = GINT_TO_POINTER((int)id);
+        GArray *vs = g_hash_table_lookup(q->vectors, key);
+        if (fd < 0) {
+            ck_assert_msg(id != q->own, "server announced our own departure");
+            ck_assert_msg(vs != NULL, "departure of peer %d, never announced", (int)id);
+            g_hash_table_remove(q->vectors, key);
+            continue;
+        }
+        if (vs == NULL) {
+            vs = g_array_new(FALSE, FALSE, sizeof(int));
+            g_hash_table_insert(q->vectors, key, vs);
+        }
+        ck_assert_uint_lt(vs->len, IVSHMEM_MAX_VECTORS);
+        g_array_append_val(vs, fd);
+    }
+}
+
+static unsigned qemu_like_vectors(QemuLike *q, int id)
+{
+    GArray *vs = g_hash_table_lookup(q->vectors, GINT_TO_POINTER(id));
+    return vs ? vs->len : 0;
+}
+
+static int qemu_like_vector(QemuLike *q, int id, unsigned v)
+{
+    GArray *vs = g_hash_table_lookup(q->vectors, GINT_TO_POINTER(id));
+    return g_array_index(vs, int, v);
+}
+
+static void qemu_like_free(QemuLike *q)
+{
+    g_hash_table_destroy(q->vectors);
+    g_object_unref(q->sock);
+    g_free(q);
+}
+
+/* QEMU's peers beside ours, one that never reads, one that hangs up in the
+ * middle of its greeting, one that talks (and is dropped): every message
+ * either QEMU peer gets is one it accepts, and the eventfds it is given
+ * ring the right peer's right vector. */
+START_TEST(test_qemu_clients_accept_everything_the_server_sends)
+{
+    server_start((IvshmemServerConfig){ .vectors = 3 });
+    QemuLike *q1 = qemu_like_connect();          /* 0 */
+    IvshmemClient *ours = peer_connect();        /* 1 */
+    GSocket *deaf = raw_connect();               /* 2, never reads */
+    GSocket *quitter = raw_connect();            /* 3 */
+    gint64 v;
+    raw_read(quitter, &v);
+    g_object_unref(quitter);                     /* gone mid-greeting */
+    GSocket *chatty = raw_connect();             /* 4 */
+    ck_assert_int_eq(g_socket_send(chatty, "x", 1, NULL, NULL), 1);
+    WAIT_UNTIL(npeers(ours) == 2);               /* 0 and 2 */
+    QemuLike *q2 = qemu_like_connect();          /* 5 */
+    ck_assert_int_eq(q2->own, 5);
+    ivshmem_client_free(ours);
+    qemu_like_pump(q2, 200);
+    qemu_like_pump(q1, 200);
+    g_object_unref(chatty);
+
+    ck_assert_uint_eq(g_hash_table_size(q1->vectors), 3);
+    ck_assert_uint_eq(qemu_like_vectors(q1, 0), 3);
+    ck_assert_uint_eq(qemu_like_vectors(q1, 2), 3);
+    ck_assert_uint_eq(qemu_like_vectors(q1, 5), 3);
+    ck_assert_uint_eq(g_hash_table_size(q2->vectors), 3);
+    ck_assert_uint_eq(qemu_like_vectors(q2, 0), 3);
+    ck_assert_uint_eq(qemu_like_vectors(q2, 2), 3);
+    ck_assert_uint_eq(qemu_like_vectors(q2, 5), 3);
+    uint64_t one = 1, got = 0;
+    ck_assert_int_eq(write(qemu_like_vector(q2, 0, 2), &one, sizeof(one)), sizeof(one));
+    ck_assert_int_eq(read(qemu_like_vector(q1, 0, 2), &got, sizeof(got)), sizeof(got));
+    ck_assert_uint_eq(got, 1);
+    ck_assert_int_eq(read(qemu_like_vector(q1, 0, 1), &got, sizeof(got)), -1);
+    ck_assert_int_eq(errno, EAGAIN);
+    qemu_like_free(q1);
+    qemu_like_free(q2);
+    g_object_unref(deaf);
+}
+END_TEST
+
+/* -n 0 as QEMU's server: the greeting ends with the memory; joins bring
+ * nothing, and so (unlike QEMU's server) do departures. */
+START_TEST(test_no_vectors_serves_memory_only_and_announces_nothing)
+{
+    server_start((IvshmemServerConfig){ .no_vectors = true });
+    QemuLike *a = qemu_like_connect();
+    QemuLike *b = qemu_like_connect();
+    ck_assert_int_eq(b->own, 1);
+    qemu_like_pump(b, 100);
+    qemu_like_free(b);
+    qemu_like_pump(a, 200);
+    ck_assert_uint_eq(g_hash_table_size(a->vectors), 0);
+    qemu_like_free(a);
+}
+END_TEST
+
 /* ---- shared memory ---- */
 
 START_TEST(test_peers_share_the_memory)
@@ -497,6 +682,7 @@ START_TEST(test_bad_configurations_are_usage_errors)
         { .shm_name = "x", .shm_dir = "/tmp" },
         { .memfd = true, .socket_mode = 010000 },
         { .memfd = true, .shm_size = G_GUINT64_CONSTANT(1) << 50 },
+        { .memfd = true, .no_vectors = true, .vectors = 2 },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) err = NULL;
@@ -559,6 +745,11 @@ static Suite *ivshmem_server_suite(void)
     tcase_add_test(tc, test_sixty_four_vectors_per_peer);
     tcase_add_test(tc, test_a_peer_that_stops_reading_does_not_stall_the_server);
     tcase_add_test(tc, test_a_peer_that_never_reads_does_not_pin_departed_peers_fds);
+    suite_add_tcase(s, tc);
+
+    tc = tcase("QEMU's clients");
+    tcase_add_test(tc, test_qemu_clients_accept_everything_the_server_sends);
+    tcase_add_test(tc, test_no_vectors_serves_memory_only_and_announces_nothing);
     suite_add_tcase(s, tc);
 
     tc = tcase("shared memory");
