@@ -339,6 +339,8 @@ bool exception_take_fault(Machine *m, const PendingFault *f)
             reg_set(uc, UC_ARM_REG_R0 + i, f->regs[i]);
         reg_set(uc, UC_ARM_REG_LR, f->regs[14]);
     }
+    if (f->undo_len != 0)
+        machine_write_guest(m, f->addr, f->undo, f->undo_len);
     if (bus_fault_ignored(m, f))
         return true;
     record_fault_status(m, f);

@@ -144,10 +144,19 @@ static void mmio_bad_access(MappedDevice *d, uint64_t offset, unsigned size, boo
     }
 }
 
+/* A memory hook found the access faulting (CCR.UNALIGN_TRP) but cannot
+ * refuse it: the pieces Unicorn splits it into never reach the device. */
+static bool access_faulted(const Machine *m)
+{
+    return m->cpu.fault.exc != 0 && m->cpu.fault.precise;
+}
+
 static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *opaque)
 {
     MappedDevice *d = opaque;
     uint32_t value = 0;
+    if (access_faulted(d->machine))
+        return 0;
     clock_set_insns(d->machine->clock, d->machine->cpu.insns);
     MmioResult r = offset + size <= d->size ? d->cls->read(d->state, (uint32_t)offset, size, &value)
                                             : MMIO_UNASSIGNED;
@@ -162,6 +171,8 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
                        void *opaque)
 {
     MappedDevice *d = opaque;
+    if (access_faulted(d->machine))
+        return;
     clock_set_insns(d->machine->clock, d->machine->cpu.insns);
     MmioResult r = offset + size <= d->size
                        ? d->cls->write(d->state, (uint32_t)offset, (uint32_t)value, size)

@@ -49,6 +49,9 @@ typedef struct PendingFault {
     bool restore_regs; /* data faults: registers as they were at the access */
     uint32_t regs[15]; /* r0-r12, sp, lr */
     uint32_t xpsr;
+    bool precise;      /* pc is the faulting instruction (else the next one) */
+    uint8_t undo[8];   /* a faulting store's target bytes before it ... */
+    unsigned undo_len; /* ... restored at addr when the fault is taken */
     const char *what;  /* for reports */
 } PendingFault;
 
@@ -75,6 +78,9 @@ typedef struct CpuState {
     bool event_register;     /* B1.5.18 event register (SEV, exception return) */
     bool wfe_wait;           /* a WFE found it clear: sleep until an event */
     bool div_hooks;          /* SDIV/UDIV hooked for CCR.DIV_0_TRP */
+    bool multiword_hooks;    /* LDRD/STRD/LDM/STM hooked for alignment */
+    bool unalign_hooked;     /* memory accesses hooked for CCR.UNALIGN_TRP */
+    uc_hook unalign_hook;
     uint64_t redirect_at;    /* insns when a hook last wrote PC (entry/return) */
     bool sleep_on_exit;      /* SCR.SLEEPONEXIT: sleep after this return */
     uint64_t idle_warps;     /* consecutive idle skips without a wake-up */
@@ -156,6 +162,21 @@ bool cpu_init(Machine *m, GError **error);
 int cpu_run(Machine *m);
 void cpu_request_stop(Machine *m, StopReason reason);
 NvicMasks cpu_masks(Machine *m);
+/* From a hook: takes a synchronous fault whose stacked PC is pc now. */
+void cpu_take_fault_now(Machine *m, unsigned exc, uint32_t cfsr, uint32_t pc, const char *what);
+/* From a memory hook: records a precise fault of the access being made
+ * (size bytes at address) for the run loop, finding its instruction. */
+void cpu_record_data_fault(Machine *m, unsigned exc, uint32_t cfsr, uint32_t address,
+                           unsigned size, bool is_write, const char *what);
+
+/* traps.c: the usage faults Unicorn does not take itself. */
+/* At start, before anything is translated: arms what --strict asks for. */
+void traps_init(Machine *m);
+/* CCR or SHCSR asks for a trap that is not armed, or UNALIGN_TRP was
+ * cleared: the run must stop so that traps_update can change the hooks. */
+bool traps_change_wanted(Machine *m);
+/* Between runs: arms and disarms the traps CCR asks for. */
+void traps_update(Machine *m);
 
 /* exception.c */
 /* Takes exception exc now: pushes the frame with return_addr, enters the

@@ -356,6 +356,7 @@ static void shcsr_write(Scs *scs, uint32_t value)
     }
     for (size_t i = 0; i < G_N_ELEMENTS(shcsr_enable); i++)
         nvic_set_enabled(nvic, shcsr_enable[i].exc, value & shcsr_enable[i].bit);
+    nvic_scb_changed(nvic); /* USGFAULTENA: the core arms its alignment checks */
 }
 
 /* A byte or halfword write changes only its lanes of SHCSR. */
