@@ -63,6 +63,12 @@ NvicMasks cpu_masks(Machine *m)
     return masks;
 }
 
+bool cpu_privileged(Machine *m)
+{
+    return (reg_get(m->uc, UC_ARM_REG_XPSR) & 0x1FFu) != 0 ||
+           !(reg_get(m->uc, UC_ARM_REG_CONTROL) & 1);
+}
+
 void cpu_request_stop(Machine *m, StopReason reason)
 {
     if (m->cpu.stop == STOP_NONE)
@@ -230,8 +236,6 @@ static bool block_boundary(Machine *m, uint32_t address)
     if (m->cpu.fault.exc != 0) {
         PendingFault fault = m->cpu.fault;
         memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
-        if (!fault.precise)
-            fault.pc = address;
         if (!exception_take_fault(m, &fault)) {
             uc_emu_stop(m->uc);
             return true;
@@ -449,9 +453,7 @@ static bool read_code_half(void *opaque, uint32_t addr, uint16_t *out)
 
 /* A precise data fault at an access the CPU is making now: the registers
  * are exact at the access but PC is the block start (UNICORN.md "Precise
- * fault PC"), so find the instruction by decoding the block. A store's
- * target bytes are kept, in case the store goes ahead before Unicorn
- * stops (the UNALIGN_TRP hook cannot refuse it). */
+ * fault PC"), so find the instruction by decoding the block. */
 void cpu_record_data_fault(Machine *m, unsigned exc, uint32_t cfsr, uint32_t address,
                            unsigned size, bool is_write, const char *what)
 {
@@ -461,7 +463,6 @@ void cpu_record_data_fault(Machine *m, unsigned exc, uint32_t cfsr, uint32_t add
     f->exc = exc;
     f->cfsr = cfsr;
     f->what = what;
-    f->precise = true;
     f->has_addr = true;
     f->addr = address;
     f->restore_regs = true;
@@ -470,8 +471,6 @@ void cpu_record_data_fault(Machine *m, unsigned exc, uint32_t cfsr, uint32_t add
     f->regs[13] = reg_get(uc, UC_ARM_REG_SP);
     f->regs[14] = reg_get(uc, UC_ARM_REG_LR);
     f->xpsr = reg_get(uc, UC_ARM_REG_XPSR);
-    if (is_write && size <= sizeof(f->undo) && machine_read_guest(m, address, f->undo, size))
-        f->undo_len = size;
     unsigned len;
     if (!fault_pc_find(read_code_half, m, m->cpu.block_addr, m->cpu.block_size, f->regs,
                        address, size, is_write, &f->pc, &len))
@@ -487,7 +486,6 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address, 
     if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {
         record_fault(m, EXC_BUSFAULT, CFSR_IBUSERR, (uint32_t)address,
                      "instruction fetch from unmapped memory");
-        m->cpu.fault.precise = true;
         return false;
     }
     bool is_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
@@ -495,7 +493,6 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address, 
                           (unsigned)size, is_write,
                           is_write ? "write to unmapped or read-only memory"
                                    : "read from unmapped memory");
-    m->cpu.fault.undo_len = 0; /* the bus refused it: nothing was written */
     return false;
 }
 
@@ -768,8 +765,6 @@ int cpu_run(Machine *m)
             if (m->cpu.fault.exc != 0) {
                 PendingFault fault = m->cpu.fault;
                 memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
-                if (!fault.precise)
-                    fault.pc = pc; /* imprecise: taken before the next instruction */
                 exception_take_fault(m, &fault);
             } else {
                 exception_deliver_pending(m, pc);

@@ -49,7 +49,6 @@ typedef struct PendingFault {
     bool restore_regs; /* data faults: registers as they were at the access */
     uint32_t regs[15]; /* r0-r12, sp, lr */
     uint32_t xpsr;
-    bool precise;      /* pc is the faulting instruction (else the next one) */
     uint8_t undo[8];   /* a faulting store's target bytes before it ... */
     unsigned undo_len; /* ... restored at addr when the fault is taken */
     const char *what;  /* for reports */
@@ -80,6 +79,7 @@ typedef struct CpuState {
     bool div_hooks;          /* SDIV/UDIV hooked for CCR.DIV_0_TRP */
     bool multiword_hooks;    /* LDRD/STRD/LDM/STM hooked for alignment */
     bool unalign_hooked;     /* memory accesses hooked for CCR.UNALIGN_TRP */
+    unsigned host_access;    /* > 0: the emulator itself is accessing guest memory */
     uc_hook unalign_hook;
     uint64_t redirect_at;    /* insns when a hook last wrote PC (entry/return) */
     bool sleep_on_exit;      /* SCR.SLEEPONEXIT: sleep after this return */
@@ -142,6 +142,8 @@ struct Machine {
 void machine_kick(Machine *m);
 bool machine_read_guest(Machine *m, uint32_t addr, void *buf, size_t len);
 bool machine_write_guest(Machine *m, uint32_t addr, const void *buf, size_t len);
+/* RAM and ROM only (never a device): false elsewhere. */
+bool machine_read_ram(Machine *m, uint32_t addr, void *buf, size_t len);
 bool machine_load_image(Machine *m, GError **error);
 void machine_reset_devices(Machine *m);
 /* RAM and device windows for bus masters other than the CPU. */
@@ -162,10 +164,13 @@ bool cpu_init(Machine *m, GError **error);
 int cpu_run(Machine *m);
 void cpu_request_stop(Machine *m, StopReason reason);
 NvicMasks cpu_masks(Machine *m);
+/* Handler mode, or Thread mode with CONTROL.nPRIV clear (B1.4.4). */
+bool cpu_privileged(Machine *m);
 /* From a hook: takes a synchronous fault whose stacked PC is pc now. */
 void cpu_take_fault_now(Machine *m, unsigned exc, uint32_t cfsr, uint32_t pc, const char *what);
-/* From a memory hook: records a precise fault of the access being made
- * (size bytes at address) for the run loop, finding its instruction. */
+/* From a memory hook or MMIO callback: records a precise fault of the
+ * access being made (size bytes at address) for the run loop, finding its
+ * instruction; the caller then stops emulation. */
 void cpu_record_data_fault(Machine *m, unsigned exc, uint32_t cfsr, uint32_t address,
                            unsigned size, bool is_write, const char *what);
 

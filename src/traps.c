@@ -187,8 +187,13 @@ static void hook_unaligned(uc_engine *uc, uc_mem_type type, uint64_t address, in
     if (size <= 1 || (address & (uint64_t)(size - 1)) == 0 || m->cpu.fault.exc != 0 ||
         !(nvic_scb(m->nvic)->ccr & CCR_UNALIGN_TRP))
         return;
+    bool is_write = type == UC_MEM_WRITE;
     cpu_record_data_fault(m, EXC_USAGEFAULT, CFSR_UNALIGNED, (uint32_t)address, (unsigned)size,
-                          type == UC_MEM_WRITE, "unaligned access (CCR.UNALIGN_TRP)");
+                          is_write, "unaligned access (CCR.UNALIGN_TRP)");
+    PendingFault *f = &m->cpu.fault;
+    if (is_write && (size_t)size <= sizeof(f->undo) &&
+        machine_read_ram(m, (uint32_t)address, f->undo, (size_t)size))
+        f->undo_len = (unsigned)size; /* a device never sees it (machine.c) */
     uc_emu_stop(uc);
 }
 
