@@ -186,6 +186,38 @@ static bool invpc(Machine *m, uint32_t exc_return, const char *why)
                            exc_return);
 }
 
+/* B1.5.8 PopStack: a bus error while reading the frame (the stack pointer
+ * is not in memory) is a derived BusFault, UNSTKERR (B3.2.15), after the
+ * returning exception was deactivated. The words read before the error
+ * have reached their registers (their values are UNKNOWN to the
+ * architecture; QEMU pops in frame order), the stack pointer has not
+ * moved, and the fault (escalated to HardFault if it cannot be taken) is
+ * tail-chained: entered without stacking, with LR the EXC_RETURN of the
+ * failed return, as QEMU 7.2 does. */
+static bool unstacking_failed(Machine *m, uint32_t sp, uint32_t exc_return)
+{
+    static const int frame_regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
+                                       UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR };
+    uc_engine *uc = m->uc;
+    uint32_t word;
+    for (int i = 0; i < 6 && machine_read_guest(m, sp + 4 * (uint32_t)i, &word, 4); i++)
+        reg_set(uc, frame_regs[i], word);
+    log_guest_error("cpu", "unstacking for exception return %#x failed: stack pointer %#x is "
+                    "not in memory", exc_return, sp);
+    nvic_scb(m->nvic)->cfsr |= CFSR_UNSTKERR;
+    PendingFault f = { .exc = EXC_BUSFAULT, .cfsr = CFSR_UNSTKERR, .pc = exc_return,
+                       .what = "bus error while unstacking an exception frame (UNSTKERR)" };
+    m->cpu.fault = f; /* kept for the report if this ends in lockup */
+    unsigned target = nvic_route_fault(m->nvic, EXC_BUSFAULT, cpu_masks(m));
+    if (target == 0) {
+        fatal(m, "lockup: %s, stack pointer %#x", f.what, sp);
+        return false;
+    }
+    memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
+    return exception_taken(m, target, reg_get(uc, UC_ARM_REG_XPSR),
+                           reg_get(uc, UC_ARM_REG_CONTROL), exc_return, exc_return);
+}
+
 /* B1.5.8 ExceptionReturn: the checks that fault before anything changes */
 static const char *exc_return_check(Machine *m, unsigned exc, uint32_t exc_return)
 {
@@ -224,11 +256,6 @@ bool exception_return(Machine *m, uint32_t exc_return)
     bool to_thread = exc_return != EXC_RETURN_HANDLER;
     bool use_psp = exc_return == EXC_RETURN_THREAD_PSP;
     uint32_t sp = reg_get(uc, use_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
-    uint32_t frame[FRAME_WORDS];
-    if (!machine_read_guest(m, sp, frame, sizeof(frame))) {
-        fatal(m, "unstacking from %#x failed: not in RAM", sp);
-        return false;
-    }
 
     /* B1.5.8 DeActivate(): every exception return except NMI's also
      * clears FAULTMASK (still in privileged Handler mode here, so the
@@ -236,6 +263,9 @@ bool exception_return(Machine *m, uint32_t exc_return)
     nvic_complete(m->nvic, exc);
     if (exc != EXC_NMI)
         reg_set(uc, UC_ARM_REG_FAULTMASK, 0);
+    uint32_t frame[FRAME_WORDS];
+    if (!machine_read_guest(m, sp, frame, sizeof(frame)))
+        return unstacking_failed(m, sp, exc_return);
     uint32_t stacked_xpsr = frame[7];
     unsigned stacked_exc = stacked_xpsr & XPSR_EXCP_MASK;
     if (to_thread != (stacked_exc == 0)) {
