@@ -12,7 +12,7 @@
  *   added when the guest enables UsageFault (SHCSR.USGFAULTENA), or from
  *   reset with --strict. Always-on hooks would cost ~5% on bench-cpu, and
  *   more the more such instructions the image holds: Unicorn walks its
- *   whole code-hook list (~18 host instructions per hook) at each hooked
+ *   whole code-hook list (~22 host instructions per hook) at each hooked
  *   instruction it executes (bench/README.md);
  * - UNALIGN_TRP: a memory hook on every data access (it also catches the
  *   multi-word accesses), added while the bit is set and removed when it
