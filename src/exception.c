@@ -161,61 +161,56 @@ bool exception_enter(Machine *m, unsigned exc, uint32_t return_addr)
     return exception_taken(m, exc, xpsr, control, exc_return, return_addr);
 }
 
-/* B1.5.8: an exception return that fails an integrity check takes a
- * UsageFault (INVPC) on the existing frame: nothing is stacked, the
- * frame the return would have popped stays where it is, and LR becomes
- * 0xF0000000 + EXC_RETURN<27:0>. The returning exception is deactivated
- * only when the check failed after DeActivate() (stacked IPSR). The core
- * is still in Handler mode here. */
-static bool invpc(Machine *m, uint32_t exc_return, const char *why)
+/* A fault derived from an exception return (B1.5.8), taken on the frame
+ * as it is: nothing is stacked, the stack pointers stay, LR becomes lr.
+ * The core is still in Handler mode here. Returns false on lockup. */
+static bool return_fault(Machine *m, const PendingFault *f, uint32_t lr)
 {
-    log_guest_error("cpu", "exception return %#x: %s", exc_return, why);
-    nvic_scb(m->nvic)->cfsr |= CFSR_INVPC;
-    PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVPC, .pc = exc_return,
-                       .what = "invalid exception return (INVPC)" };
-    m->cpu.fault = f; /* kept for the report if this ends in lockup */
-    unsigned target = nvic_route_fault(m->nvic, EXC_USAGEFAULT, cpu_masks(m));
+    nvic_scb(m->nvic)->cfsr |= f->cfsr;
+    m->cpu.fault = *f; /* kept for the report if this ends in lockup */
+    unsigned target = nvic_route_fault(m->nvic, f->exc, cpu_masks(m));
     if (target == 0) {
-        fatal(m, "lockup: %s %#x while the fault could not be taken", f.what, exc_return);
+        fatal(m, "lockup: %s (EXC_RETURN %#x) while the fault could not be taken", f->what,
+              f->pc);
         return false;
     }
     memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
     uc_engine *uc = m->uc;
     return exception_taken(m, target, reg_get(uc, UC_ARM_REG_XPSR),
-                           reg_get(uc, UC_ARM_REG_CONTROL), 0xF0000000u | (exc_return & 0x0FFFFFFFu),
-                           exc_return);
+                           reg_get(uc, UC_ARM_REG_CONTROL), lr, f->pc);
+}
+
+/* B1.5.8: an exception return that fails an integrity check takes a
+ * UsageFault (INVPC) on the existing frame, with LR = 0xF0000000 +
+ * EXC_RETURN<27:0>. The returning exception is deactivated only when the
+ * check failed after DeActivate() (stacked IPSR). */
+static bool invpc(Machine *m, uint32_t exc_return, const char *why)
+{
+    log_guest_error("cpu", "exception return %#x: %s", exc_return, why);
+    PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVPC, .pc = exc_return,
+                       .what = "invalid exception return (INVPC)" };
+    return return_fault(m, &f, 0xF0000000u | (exc_return & 0x0FFFFFFFu));
 }
 
 /* B1.5.8 PopStack: a bus error while reading the frame (the stack pointer
  * is not in memory) is a derived BusFault, UNSTKERR (B3.2.15), after the
  * returning exception was deactivated. The words read before the error
  * have reached their registers (their values are UNKNOWN to the
- * architecture; QEMU pops in frame order), the stack pointer has not
- * moved, and the fault (escalated to HardFault if it cannot be taken) is
- * tail-chained: entered without stacking, with LR the EXC_RETURN of the
- * failed return, as QEMU 7.2 does. */
+ * architecture; QEMU pops in frame order), and the fault (escalated to
+ * HardFault if it cannot be taken) is tail-chained with LR the EXC_RETURN
+ * of the failed return, as QEMU 7.2 does. */
 static bool unstacking_failed(Machine *m, uint32_t sp, uint32_t exc_return)
 {
     static const int frame_regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
                                        UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR };
-    uc_engine *uc = m->uc;
     uint32_t word;
     for (int i = 0; i < 6 && machine_read_guest(m, sp + 4 * (uint32_t)i, &word, 4); i++)
-        reg_set(uc, frame_regs[i], word);
+        reg_set(m->uc, frame_regs[i], word);
     log_guest_error("cpu", "unstacking for exception return %#x failed: stack pointer %#x is "
                     "not in memory", exc_return, sp);
-    nvic_scb(m->nvic)->cfsr |= CFSR_UNSTKERR;
     PendingFault f = { .exc = EXC_BUSFAULT, .cfsr = CFSR_UNSTKERR, .pc = exc_return,
                        .what = "bus error while unstacking an exception frame (UNSTKERR)" };
-    m->cpu.fault = f; /* kept for the report if this ends in lockup */
-    unsigned target = nvic_route_fault(m->nvic, EXC_BUSFAULT, cpu_masks(m));
-    if (target == 0) {
-        fatal(m, "lockup: %s, stack pointer %#x", f.what, sp);
-        return false;
-    }
-    memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
-    return exception_taken(m, target, reg_get(uc, UC_ARM_REG_XPSR),
-                           reg_get(uc, UC_ARM_REG_CONTROL), exc_return, exc_return);
+    return return_fault(m, &f, exc_return);
 }
 
 /* B1.5.8 ExceptionReturn: the checks that fault before anything changes */
