@@ -380,7 +380,8 @@ static void hook_interrupt(uc_engine *uc, uint32_t intno, void *opaque)
                 uc_emu_stop(uc);
         } else {
             /* execute-never region (B3.1: 0xE0000000 and above) */
-            cpu_take_fault_now(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc, "instruction fetch from an XN region");
+            cpu_take_fault_now(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc,
+                               "instruction fetch from an XN region");
         }
         break;
     case EXCP_DATA_ABORT:
