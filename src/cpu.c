@@ -63,6 +63,12 @@ NvicMasks cpu_masks(Machine *m)
     return masks;
 }
 
+bool cpu_privileged(Machine *m)
+{
+    return (reg_get(m->uc, UC_ARM_REG_XPSR) & 0x1FFu) != 0 ||
+           !(reg_get(m->uc, UC_ARM_REG_CONTROL) & 1);
+}
+
 void cpu_request_stop(Machine *m, StopReason reason)
 {
     if (m->cpu.stop == STOP_NONE)
@@ -219,20 +225,17 @@ static void keep_watching_if_pending(Machine *m)
         atomic_fetch_or_explicit(&m->cpu.attention, ATTN_EXCEPTION, memory_order_relaxed);
 }
 
-static bool div_trap_wanted(Machine *m);
-
 /* Slow path at a block boundary; address is the next instruction. Returns
  * true if control was diverted (exception taken, or stopping). */
 static bool block_boundary(Machine *m, uint32_t address)
 {
-    if (!service(m) || div_trap_wanted(m)) {
+    if (!service(m) || traps_change_wanted(m)) {
         uc_emu_stop(m->uc);
         return true;
     }
     if (m->cpu.fault.exc != 0) {
         PendingFault fault = m->cpu.fault;
         memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
-        fault.pc = address;
         if (!exception_take_fault(m, &fault)) {
             uc_emu_stop(m->uc);
             return true;
@@ -293,74 +296,13 @@ static void record_fault(Machine *m, unsigned exc, uint32_t cfsr, uint32_t pc, c
     f->what = what;
 }
 
-static void take_fault_now(Machine *m, unsigned exc, uint32_t cfsr, uint32_t pc, const char *what)
+void cpu_take_fault_now(Machine *m, unsigned exc, uint32_t cfsr, uint32_t pc, const char *what)
 {
     record_fault(m, exc, cfsr, pc, what);
     PendingFault fault = m->cpu.fault;
     memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
     if (!exception_take_fault(m, &fault))
         uc_emu_stop(m->uc);
-}
-
-/* --- divide-by-zero trap ---------------------------------------------------- */
-
-/* Unicorn 2.1.1 divides by zero as if CCR.DIV_0_TRP were clear (its divide
- * helpers never see the CCR, and it never raises its DIVBYZERO
- * exception). So once the guest sets DIV_0_TRP, minivm puts a code hook
- * on every SDIV/UDIV of the image (B3.2.8, B3.2.15): only those
- * instructions pay, and only a divisor of 0 with the bit set faults. A
- * divide in code the image does not hold (copied to RAM at run time) is
- * not trapped. */
-static bool is_divide(const uint16_t hw[2])
-{
-    /* A7.7.127 SDIV, A7.7.195 UDIV: 1111 1011 1001/1011 Rn, 1111 Rd 1111 Rm */
-    return ((hw[0] & 0xFFF0) == 0xFB90 || (hw[0] & 0xFFF0) == 0xFBB0) &&
-           (hw[1] & 0xF0F0) == 0xF0F0;
-}
-
-/* Unicorn calls a code hook after an IT block's condition check, so a
- * divide whose condition fails never gets here. Inside an IT block,
- * though, the exception entry's PC write does not end the translated
- * block at once: the rest of it runs first (for the usual `it; sdiv; bx
- * lr` the `bx lr` is then an exception return that comes back to the
- * divide, which faults properly the second time; a destination outside
- * r0-r3 and r12 would be lost). */
-static void hook_divide(uc_engine *uc, uint64_t address, uint32_t size, void *opaque)
-{
-    Machine *m = opaque;
-    uint16_t hw[2];
-    if (!(nvic_scb(m->nvic)->ccr & CCR_DIV_0_TRP) ||
-        !machine_read_guest(m, (uint32_t)address, hw, sizeof(hw)) || !is_divide(hw))
-        return;
-    unsigned rm = hw[1] & 0xF;
-    if (rm > 12 || reg_get(uc, UC_ARM_REG_R0 + (int)rm) != 0)
-        return; /* Rm = SP, PC: UNPREDICTABLE */
-    take_fault_now(m, EXC_USAGEFAULT, CFSR_DIVBYZERO, (uint32_t)address, "division by zero");
-}
-
-static bool div_trap_wanted(Machine *m)
-{
-    return !m->cpu.div_hooks && (nvic_scb(m->nvic)->ccr & CCR_DIV_0_TRP);
-}
-
-/* Between runs: hook the image's divides, drop code translated without. */
-static void hook_divides(Machine *m)
-{
-    m->cpu.div_hooks = true;
-    unsigned hooked = 0;
-    for (guint i = 0; i < m->image->segments->len; i++) {
-        const ImageSegment *seg = &g_array_index(m->image->segments, ImageSegment, i);
-        for (uint32_t off = 0; off + 4 <= seg->filesz; off += 2) {
-            uint16_t hw[2];
-            memcpy(hw, seg->data + off, sizeof(hw));
-            uc_hook h;
-            if (is_divide(hw) && uc_hook_add(m->uc, &h, UC_HOOK_CODE, hook_divide, m,
-                                             seg->addr + off, seg->addr + off) == UC_ERR_OK)
-                hooked++;
-        }
-    }
-    uc_ctl_flush_tb(m->uc);
-    log_trace("cpu", "CCR.DIV_0_TRP: %u divide instructions hooked", hooked);
 }
 
 static void handle_semihosting(Machine *m, uint32_t pc)
@@ -438,7 +380,8 @@ static void hook_interrupt(uc_engine *uc, uint32_t intno, void *opaque)
                 uc_emu_stop(uc);
         } else {
             /* execute-never region (B3.1: 0xE0000000 and above) */
-            take_fault_now(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc, "instruction fetch from an XN region");
+            cpu_take_fault_now(m, EXC_MEMMANAGE, CFSR_IACCVIOL, pc,
+                               "instruction fetch from an XN region");
         }
         break;
     case EXCP_DATA_ABORT:
@@ -446,22 +389,22 @@ static void hook_interrupt(uc_engine *uc, uint32_t intno, void *opaque)
          * hooks, Unicorn raises a data abort only for the alignment check
          * of LDREX/STREX (A3.2.1: always word/halfword aligned), PC on the
          * instruction */
-        take_fault_now(m, EXC_USAGEFAULT, CFSR_UNALIGNED, pc, "unaligned exclusive access");
+        cpu_take_fault_now(m, EXC_USAGEFAULT, CFSR_UNALIGNED, pc, "unaligned exclusive access");
         break;
     case EXCP_NOCP:
-        take_fault_now(m, EXC_USAGEFAULT, CFSR_NOCP, pc, "coprocessor instruction (no FPU)");
+        cpu_take_fault_now(m, EXC_USAGEFAULT, CFSR_NOCP, pc, "coprocessor instruction (no FPU)");
         break;
     case EXCP_INVSTATE:
-        take_fault_now(m, EXC_USAGEFAULT, CFSR_INVSTATE, pc, "invalid state (Thumb bit clear)");
+        cpu_take_fault_now(m, EXC_USAGEFAULT, CFSR_INVSTATE, pc, "invalid state (Thumb bit clear)");
         break;
     case EXCP_UNALIGNED:
-        take_fault_now(m, EXC_USAGEFAULT, CFSR_UNALIGNED, pc, "unaligned access");
+        cpu_take_fault_now(m, EXC_USAGEFAULT, CFSR_UNALIGNED, pc, "unaligned access");
         break;
     case EXCP_DIVBYZERO:
-        take_fault_now(m, EXC_USAGEFAULT, CFSR_DIVBYZERO, pc, "division by zero");
+        cpu_take_fault_now(m, EXC_USAGEFAULT, CFSR_DIVBYZERO, pc, "division by zero");
         break;
     case EXCP_UDEF:
-        take_fault_now(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, pc, "undefined instruction");
+        cpu_take_fault_now(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, pc, "undefined instruction");
         break;
     default:
         snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg),
@@ -509,41 +452,48 @@ static bool read_code_half(void *opaque, uint32_t addr, uint16_t *out)
     return machine_read_guest(opaque, addr, out, 2);
 }
 
-/* Unmapped or refused data access: find the faulting instruction while the
- * registers are still exact (UNICORN.md "Precise fault PC") and record a
- * precise BusFault; uc_emu_start then returns with an error. */
-static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
-                             int64_t value, void *opaque)
+/* A precise data fault at an access the CPU is making now: the registers
+ * are exact at the access but PC is the block start (UNICORN.md "Precise
+ * fault PC"), so find the instruction by decoding the block. */
+void cpu_record_data_fault(Machine *m, unsigned exc, uint32_t cfsr, uint32_t address,
+                           unsigned size, bool is_write, const char *what)
 {
-    Machine *m = opaque;
+    uc_engine *uc = m->uc;
     PendingFault *f = &m->cpu.fault;
     memset(f, 0, sizeof(*f));
-    f->exc = EXC_BUSFAULT;
+    f->exc = exc;
+    f->cfsr = cfsr;
+    f->what = what;
     f->has_addr = true;
-    f->addr = (uint32_t)address;
-    if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {
-        f->cfsr = CFSR_IBUSERR;
-        f->pc = (uint32_t)address;
-        f->has_addr = false;
-        f->what = "instruction fetch from unmapped memory";
-        return false;
-    }
-    bool is_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
-    f->cfsr = CFSR_PRECISERR | CFSR_BFARVALID;
-    f->what = is_write ? "write to unmapped or read-only memory" : "read from unmapped memory";
+    f->addr = address;
     f->restore_regs = true;
     for (int i = 0; i < 13; i++)
         f->regs[i] = reg_get(uc, UC_ARM_REG_R0 + i);
     f->regs[13] = reg_get(uc, UC_ARM_REG_SP);
     f->regs[14] = reg_get(uc, UC_ARM_REG_LR);
     f->xpsr = reg_get(uc, UC_ARM_REG_XPSR);
-    uint32_t pc;
     unsigned len;
-    if (fault_pc_find(read_code_half, m, m->cpu.block_addr, m->cpu.block_size, f->regs,
-                      (uint32_t)address, (unsigned)size, is_write, &pc, &len))
-        f->pc = pc;
-    else
+    if (!fault_pc_find(read_code_half, m, m->cpu.block_addr, m->cpu.block_size, f->regs,
+                       address, size, is_write, &f->pc, &len))
         f->pc = m->cpu.block_addr;
+}
+
+/* Unmapped or refused access: record a precise BusFault; uc_emu_start
+ * then returns with an error. */
+static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
+                             int64_t value, void *opaque)
+{
+    Machine *m = opaque;
+    if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {
+        record_fault(m, EXC_BUSFAULT, CFSR_IBUSERR, (uint32_t)address,
+                     "instruction fetch from unmapped memory");
+        return false;
+    }
+    bool is_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
+    cpu_record_data_fault(m, EXC_BUSFAULT, CFSR_PRECISERR | CFSR_BFARVALID, (uint32_t)address,
+                          (unsigned)size, is_write,
+                          is_write ? "write to unmapped or read-only memory"
+                                   : "read from unmapped memory");
     return false;
 }
 
@@ -688,6 +638,7 @@ bool cpu_init(Machine *m, GError **error)
         m->cpu.icache[i].addr = 1; /* odd: never a block address */
     clock_set_deadline_notify(m->clock, deadline_changed, m);
     update_insn_deadline(m);
+    traps_init(m);
     return true;
 }
 
@@ -735,7 +686,7 @@ static bool handle_emu_error(Machine *m, uc_err err)
         return exception_take_fault(m, &fault);
     }
     case UC_ERR_INSN_INVALID:
-        take_fault_now(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, pc, "undefined instruction");
+        cpu_take_fault_now(m, EXC_USAGEFAULT, CFSR_UNDEFINSTR, pc, "undefined instruction");
         return m->cpu.stop == STOP_NONE;
     case UC_ERR_EXCEPTION:
         /* Unicorn marks every INVSTATE (intno 18) with this error even
@@ -744,7 +695,7 @@ static bool handle_emu_error(Machine *m, uc_err err)
          * core runs Thumb code again */
         if (in_thumb_state(m))
             return true;
-        take_fault_now(m, EXC_USAGEFAULT, CFSR_INVSTATE, pc, "invalid state");
+        cpu_take_fault_now(m, EXC_USAGEFAULT, CFSR_INVSTATE, pc, "invalid state");
         return m->cpu.stop == STOP_NONE;
     default:
         snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg), "emulation failed at pc %#x: %s",
@@ -808,7 +759,6 @@ int cpu_run(Machine *m)
             if (m->cpu.fault.exc != 0) {
                 PendingFault fault = m->cpu.fault;
                 memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
-                fault.pc = pc;
                 exception_take_fault(m, &fault);
             } else {
                 exception_deliver_pending(m, pc);
@@ -820,8 +770,9 @@ int cpu_run(Machine *m)
         if (m->cpu.stop != STOP_NONE)
             break;
 
-        if (div_trap_wanted(m))
-            hook_divides(m);
+        traps_update(m);
+        if (m->cpu.stop != STOP_NONE)
+            break;
         uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
         uc_err err = uc_emu_start(m->uc, pc | 1, UNTIL_NEVER, 0, 0);
         if (m->cpu.stop != STOP_NONE)
@@ -830,6 +781,8 @@ int cpu_run(Machine *m)
             handle_emu_error(m, err);
             continue;
         }
+        if (m->cpu.fault.exc != 0)
+            continue; /* a hook recorded a fault and stopped: taken above */
         pc = reg_get(m->uc, UC_ARM_REG_PC);
         /* Unicorn also returns when a hook redirected PC before any block
          * ran; only a WFI that executed means sleep */

@@ -23,6 +23,8 @@
 #define DWT_BASE 0xE0001000u
 #define DWT_SIZE 0x1000u
 #define CORTEX_M3_R2P1_CPUID 0x412FC231u
+#define PPB_BASE 0xE0000000u
+#define PPB_END 0xE0100000u
 
 typedef struct DeviceFactory {
     const char *type;
@@ -223,7 +225,19 @@ void devices_free_core(Machine *m)
     systick_free(m->systick);
 }
 
-/* The System Control Space and DWT: part of every ARMv7-M core. */
+/* The rest of the Private Peripheral Bus (B3.1: ITM, FPB, TPIU, ROM
+ * table...), as QEMU 7.2 fills it: read as zero, writes ignored, and
+ * unprivileged accesses refused. */
+static bool map_ppb_gap(Machine *m, const char *name, uint32_t start, uint32_t end,
+                        GError **error)
+{
+    Unimplemented *u = unimplemented_new(name, end - start);
+    return machine_map_device(m, name, &unimplemented_ppb_class, u, start, end - start,
+                              error) != NULL;
+}
+
+/* The System Control Space, DWT and the rest of the PPB: part of every
+ * ARMv7-M core. */
 static bool create_core_devices(Machine *m, GError **error)
 {
     SysTick *systick = systick_new(m->clock, nvic_exception_line(m->nvic, EXC_SYSTICK),
@@ -232,7 +246,10 @@ static bool create_core_devices(Machine *m, GError **error)
     Dwt *dwt = dwt_new(m->clock); /* mapped below: freed with its window */
     Scs *scs = scs_new(m->nvic, systick, dwt, CORTEX_M3_R2P1_CPUID);
     return machine_map_device(m, "scs", &scs_class, scs, SCS_BASE, SCS_SIZE, error) != NULL &&
-           machine_map_device(m, "dwt", &dwt_class, dwt, DWT_BASE, DWT_SIZE, error) != NULL;
+           machine_map_device(m, "dwt", &dwt_class, dwt, DWT_BASE, DWT_SIZE, error) != NULL &&
+           map_ppb_gap(m, "itm", PPB_BASE, DWT_BASE, error) &&
+           map_ppb_gap(m, "ppb", DWT_BASE + DWT_SIZE, SCS_BASE, error) &&
+           map_ppb_gap(m, "ppb-debug", SCS_BASE + SCS_SIZE, PPB_END, error);
 }
 
 bool devices_create(Machine *m, GError **error)

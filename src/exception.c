@@ -161,29 +161,56 @@ bool exception_enter(Machine *m, unsigned exc, uint32_t return_addr)
     return exception_taken(m, exc, xpsr, control, exc_return, return_addr);
 }
 
-/* B1.5.8: an exception return that fails an integrity check takes a
- * UsageFault (INVPC) on the existing frame: nothing is stacked, the
- * frame the return would have popped stays where it is, and LR becomes
- * 0xF0000000 + EXC_RETURN<27:0>. The returning exception is deactivated
- * only when the check failed after DeActivate() (stacked IPSR). The core
- * is still in Handler mode here. */
-static bool invpc(Machine *m, uint32_t exc_return, const char *why)
+/* A fault derived from an exception return (B1.5.8), taken on the frame
+ * as it is: nothing is stacked, the stack pointers stay, LR becomes lr.
+ * The core is still in Handler mode here. Returns false on lockup. */
+static bool return_fault(Machine *m, const PendingFault *f, uint32_t lr)
 {
-    log_guest_error("cpu", "exception return %#x: %s", exc_return, why);
-    nvic_scb(m->nvic)->cfsr |= CFSR_INVPC;
-    PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVPC, .pc = exc_return,
-                       .what = "invalid exception return (INVPC)" };
-    m->cpu.fault = f; /* kept for the report if this ends in lockup */
-    unsigned target = nvic_route_fault(m->nvic, EXC_USAGEFAULT, cpu_masks(m));
+    nvic_scb(m->nvic)->cfsr |= f->cfsr;
+    m->cpu.fault = *f; /* kept for the report if this ends in lockup */
+    unsigned target = nvic_route_fault(m->nvic, f->exc, cpu_masks(m));
     if (target == 0) {
-        fatal(m, "lockup: %s %#x while the fault could not be taken", f.what, exc_return);
+        fatal(m, "lockup: %s (EXC_RETURN %#x) while the fault could not be taken", f->what,
+              f->pc);
         return false;
     }
     memset(&m->cpu.fault, 0, sizeof(m->cpu.fault));
     uc_engine *uc = m->uc;
     return exception_taken(m, target, reg_get(uc, UC_ARM_REG_XPSR),
-                           reg_get(uc, UC_ARM_REG_CONTROL), 0xF0000000u | (exc_return & 0x0FFFFFFFu),
-                           exc_return);
+                           reg_get(uc, UC_ARM_REG_CONTROL), lr, f->pc);
+}
+
+/* B1.5.8: an exception return that fails an integrity check takes a
+ * UsageFault (INVPC) on the existing frame, with LR = 0xF0000000 +
+ * EXC_RETURN<27:0>. The returning exception is deactivated only when the
+ * check failed after DeActivate() (stacked IPSR). */
+static bool invpc(Machine *m, uint32_t exc_return, const char *why)
+{
+    log_guest_error("cpu", "exception return %#x: %s", exc_return, why);
+    PendingFault f = { .exc = EXC_USAGEFAULT, .cfsr = CFSR_INVPC, .pc = exc_return,
+                       .what = "invalid exception return (INVPC)" };
+    return return_fault(m, &f, 0xF0000000u | (exc_return & 0x0FFFFFFFu));
+}
+
+/* B1.5.8 PopStack: a bus error while reading the frame (the stack pointer
+ * is not in memory) is a derived BusFault, UNSTKERR (B3.2.15), after the
+ * returning exception was deactivated. The words read before the error
+ * have reached their registers (their values are UNKNOWN to the
+ * architecture; QEMU pops in frame order), and the fault (escalated to
+ * HardFault if it cannot be taken) is tail-chained with LR the EXC_RETURN
+ * of the failed return, as QEMU 7.2 does. */
+static bool unstacking_failed(Machine *m, uint32_t sp, uint32_t exc_return)
+{
+    static const int frame_regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
+                                       UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR };
+    uint32_t word;
+    for (int i = 0; i < 6 && machine_read_guest(m, sp + 4 * (uint32_t)i, &word, 4); i++)
+        reg_set(m->uc, frame_regs[i], word);
+    log_guest_error("cpu", "unstacking for exception return %#x failed: stack pointer %#x is "
+                    "not in memory", exc_return, sp);
+    PendingFault f = { .exc = EXC_BUSFAULT, .cfsr = CFSR_UNSTKERR, .pc = exc_return,
+                       .what = "bus error while unstacking an exception frame (UNSTKERR)" };
+    return return_fault(m, &f, exc_return);
 }
 
 /* B1.5.8 ExceptionReturn: the checks that fault before anything changes */
@@ -224,11 +251,6 @@ bool exception_return(Machine *m, uint32_t exc_return)
     bool to_thread = exc_return != EXC_RETURN_HANDLER;
     bool use_psp = exc_return == EXC_RETURN_THREAD_PSP;
     uint32_t sp = reg_get(uc, use_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
-    uint32_t frame[FRAME_WORDS];
-    if (!machine_read_guest(m, sp, frame, sizeof(frame))) {
-        fatal(m, "unstacking from %#x failed: not in RAM", sp);
-        return false;
-    }
 
     /* B1.5.8 DeActivate(): every exception return except NMI's also
      * clears FAULTMASK (still in privileged Handler mode here, so the
@@ -236,6 +258,9 @@ bool exception_return(Machine *m, uint32_t exc_return)
     nvic_complete(m->nvic, exc);
     if (exc != EXC_NMI)
         reg_set(uc, UC_ARM_REG_FAULTMASK, 0);
+    uint32_t frame[FRAME_WORDS];
+    if (!machine_read_guest(m, sp, frame, sizeof(frame)))
+        return unstacking_failed(m, sp, exc_return);
     uint32_t stacked_xpsr = frame[7];
     unsigned stacked_exc = stacked_xpsr & XPSR_EXCP_MASK;
     if (to_thread != (stacked_exc == 0)) {
@@ -339,6 +364,8 @@ bool exception_take_fault(Machine *m, const PendingFault *f)
             reg_set(uc, UC_ARM_REG_R0 + i, f->regs[i]);
         reg_set(uc, UC_ARM_REG_LR, f->regs[14]);
     }
+    if (f->undo_len != 0)
+        machine_write_guest(m, f->addr, f->undo, f->undo_len);
     if (bus_fault_ignored(m, f))
         return true;
     record_fault_status(m, f);

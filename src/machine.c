@@ -55,7 +55,18 @@ bool machine_read_guest(Machine *m, uint32_t addr, void *buf, size_t len)
         return true;
     }
     /* shared memory and anything else Unicorn maps as memory */
-    return uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK;
+    m->cpu.host_access++;
+    bool ok = uc_mem_read(m->uc, addr, buf, len) == UC_ERR_OK;
+    m->cpu.host_access--;
+    return ok;
+}
+
+bool machine_read_ram(Machine *m, uint32_t addr, void *buf, size_t len)
+{
+    uint8_t *p = guest_ptr(m, addr, len);
+    if (p != NULL)
+        memcpy(buf, p, len);
+    return p != NULL;
 }
 
 bool machine_write_guest(Machine *m, uint32_t addr, const void *buf, size_t len)
@@ -65,7 +76,10 @@ bool machine_write_guest(Machine *m, uint32_t addr, const void *buf, size_t len)
         memcpy(p, buf, len);
         return true;
     }
-    return uc_mem_write(m->uc, addr, buf, len) == UC_ERR_OK;
+    m->cpu.host_access++;
+    bool ok = uc_mem_write(m->uc, addr, buf, len) == UC_ERR_OK;
+    m->cpu.host_access--;
+    return ok;
 }
 
 static void ram_block_free(gpointer p)
@@ -113,36 +127,65 @@ static bool map_memory(Machine *m, GError **error)
 
 /* --- MMIO dispatch --------------------------------------------------- */
 
+/* A faulting CPU access to a device: a precise BusFault (as QEMU gives
+ * for a bus error from a device, B3.2.15 PRECISERR with BFAR), recorded
+ * with its instruction while the registers are exact; the access is not
+ * made, and emulation stops right after it (UNICORN.md "MMIO and
+ * memory": the instruction's effect is then undone by taking the fault
+ * on the recorded registers). Accesses the emulator itself makes (frames,
+ * vectors, semihosting) only report it. */
+static void mmio_fault(MappedDevice *d, uint32_t addr, unsigned size, bool is_write,
+                       const char *what)
+{
+    Machine *m = d->machine;
+    log_guest_error(d->name, "bus error: %s %s of %u bytes at %#x", what,
+                    is_write ? "write" : "read", size, addr);
+    if (m->cpu.host_access != 0 || m->cpu.fault.exc != 0 || m->cpu.stop != STOP_NONE)
+        return;
+    cpu_record_data_fault(m, EXC_BUSFAULT, CFSR_PRECISERR | CFSR_BFARVALID, addr, size,
+                          is_write, is_write ? "bus error on a device write"
+                                            : "bus error on a device read");
+    uc_emu_stop(m->uc);
+}
+
+/* B3.1: the device may refuse unprivileged accesses (the PPB). Only its
+ * windows pay for looking at the core's mode. */
+static bool refused_unprivileged(MappedDevice *d, uint32_t offset, bool is_write)
+{
+    return d->cls->unprivileged_ok != NULL && d->machine->cpu.host_access == 0 &&
+           !cpu_privileged(d->machine) && !d->cls->unprivileged_ok(d->state, offset, is_write);
+}
+
 static void mmio_bad_access(MappedDevice *d, uint64_t offset, unsigned size, bool is_write,
                             MmioResult r)
 {
-    Machine *m = d->machine;
     uint32_t addr = d->base + (uint32_t)offset;
-    if (r == MMIO_UNASSIGNED && !m->config.strict) {
+    if (r == MMIO_UNASSIGNED && !d->machine->config.strict) {
         log_trace(d->name, "%s of %u bytes at %#x (offset %#x) hits no register: %s",
                   is_write ? "write" : "read", size, addr, (uint32_t)offset,
                   is_write ? "ignored" : "reads as 0");
         return;
     }
-    /* A callback cannot raise a precise exception (UNICORN.md): the bus
-     * error is reported as an imprecise BusFault at the next block. */
-    log_guest_error(d->name, "bus error: %s of %u bytes at %#x", is_write ? "write" : "read",
-                    size, addr);
-    PendingFault *f = &m->cpu.fault;
-    if (m->cpu.stop == STOP_NONE && f->exc == 0) {
-        memset(f, 0, sizeof(*f));
-        f->exc = EXC_BUSFAULT;
-        f->cfsr = CFSR_IMPRECISERR;
-        f->addr = addr;
-        f->what = "imprecise bus error on a device access";
-        atomic_fetch_or_explicit(&m->cpu.attention, ATTN_EXCEPTION, memory_order_relaxed);
-    }
+    mmio_fault(d, addr, size, is_write, r == MMIO_UNASSIGNED ? "unmodelled register" : "refused");
+}
+
+/* A hook or a device found the access faulting: it, and the pieces
+ * Unicorn may split it into, never reach the device. */
+static bool access_faulted(const Machine *m)
+{
+    return m->cpu.fault.exc != 0;
 }
 
 static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *opaque)
 {
     MappedDevice *d = opaque;
     uint32_t value = 0;
+    if (access_faulted(d->machine))
+        return 0;
+    if (refused_unprivileged(d, (uint32_t)offset, false)) {
+        mmio_fault(d, d->base + (uint32_t)offset, size, false, "unprivileged");
+        return 0;
+    }
     clock_set_insns(d->machine->clock, d->machine->cpu.insns);
     MmioResult r = offset + size <= d->size ? d->cls->read(d->state, (uint32_t)offset, size, &value)
                                             : MMIO_UNASSIGNED;
@@ -157,6 +200,12 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
                        void *opaque)
 {
     MappedDevice *d = opaque;
+    if (access_faulted(d->machine))
+        return;
+    if (refused_unprivileged(d, (uint32_t)offset, true)) {
+        mmio_fault(d, d->base + (uint32_t)offset, size, true, "unprivileged");
+        return;
+    }
     clock_set_insns(d->machine->clock, d->machine->cpu.insns);
     MmioResult r = offset + size <= d->size
                        ? d->cls->write(d->state, (uint32_t)offset, (uint32_t)value, size)

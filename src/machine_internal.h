@@ -50,6 +50,8 @@ typedef struct PendingFault {
     bool restore_regs; /* data faults: registers as they were at the access */
     uint32_t regs[15]; /* r0-r12, sp, lr */
     uint32_t xpsr;
+    uint8_t undo[8];   /* a faulting store's target bytes before it ... */
+    unsigned undo_len; /* ... restored at addr when the fault is taken */
     const char *what;  /* for reports */
 } PendingFault;
 
@@ -76,6 +78,10 @@ typedef struct CpuState {
     bool event_register;     /* B1.5.18 event register (SEV, exception return) */
     bool wfe_wait;           /* a WFE found it clear: sleep until an event */
     bool div_hooks;          /* SDIV/UDIV hooked for CCR.DIV_0_TRP */
+    bool multiword_hooks;    /* LDRD/STRD/LDM/STM hooked for alignment */
+    bool unalign_hooked;     /* memory accesses hooked for CCR.UNALIGN_TRP */
+    unsigned host_access;    /* > 0: the emulator itself is accessing guest memory */
+    uc_hook unalign_hook;
     uint64_t redirect_at;    /* insns when a hook last wrote PC (entry/return) */
     bool sleep_on_exit;      /* SCR.SLEEPONEXIT: sleep after this return */
     uint64_t idle_warps;     /* consecutive idle skips without a wake-up */
@@ -137,6 +143,8 @@ struct Machine {
 void machine_kick(Machine *m);
 bool machine_read_guest(Machine *m, uint32_t addr, void *buf, size_t len);
 bool machine_write_guest(Machine *m, uint32_t addr, const void *buf, size_t len);
+/* RAM and ROM only (never a device): false elsewhere. */
+bool machine_read_ram(Machine *m, uint32_t addr, void *buf, size_t len);
 bool machine_load_image(Machine *m, GError **error);
 void machine_reset_devices(Machine *m);
 /* RAM and device windows for bus masters other than the CPU. */
@@ -157,6 +165,24 @@ bool cpu_init(Machine *m, GError **error);
 int cpu_run(Machine *m);
 void cpu_request_stop(Machine *m, StopReason reason);
 NvicMasks cpu_masks(Machine *m);
+/* Handler mode, or Thread mode with CONTROL.nPRIV clear (B1.4.4). */
+bool cpu_privileged(Machine *m);
+/* From a hook: takes a synchronous fault whose stacked PC is pc now. */
+void cpu_take_fault_now(Machine *m, unsigned exc, uint32_t cfsr, uint32_t pc, const char *what);
+/* From a memory hook or MMIO callback: records a precise fault of the
+ * access being made (size bytes at address) for the run loop, finding its
+ * instruction; the caller then stops emulation. */
+void cpu_record_data_fault(Machine *m, unsigned exc, uint32_t cfsr, uint32_t address,
+                           unsigned size, bool is_write, const char *what);
+
+/* traps.c: the usage faults Unicorn does not take itself. */
+/* At start, before anything is translated: arms what --strict asks for. */
+void traps_init(Machine *m);
+/* CCR or SHCSR asks for a trap that is not armed, or UNALIGN_TRP was
+ * cleared: the run must stop so that traps_update can change the hooks. */
+bool traps_change_wanted(Machine *m);
+/* Between runs: arms and disarms the traps CCR asks for. */
+void traps_update(Machine *m);
 
 /* exception.c */
 /* Takes exception exc now: pushes the frame with return_addr, enters the

@@ -2,7 +2,7 @@
  * UNALIGN_TRP clear, LDR, LDRH and STR of an unaligned address work (the
  * bytes assembled little-endian); LDREX/STREX must always be aligned:
  * UsageFault UNALIGNED, stacked PC the instruction. (LDRD, LDM and
- * UNALIGN_TRP=1 are in unaligned-trap.c, which minivm does not pass. An
+ * UNALIGN_TRP=1 are in unaligned-trap.c. An
  * unaligned STREX with the monitor open faults too (A3.4.5), but QEMU and
  * Unicorn fail it without an access when the monitor does not match:
  * left out.) */

@@ -29,6 +29,12 @@ typedef struct DeviceClass {
     MmioResult (*write)(void *dev, uint32_t offset, uint32_t value, unsigned size);
     void (*reset)(void *dev);
     void (*destroy)(void *dev);
+    /* Unprivileged accesses (Thread mode with CONTROL.nPRIV set): NULL if
+     * the device serves them like any other; else whether the one at
+     * offset is allowed. The machine turns a refused one into a precise
+     * BusFault, without calling read or write (ARMv7-M B3.1: the Private
+     * Peripheral Bus is privileged-only). */
+    bool (*unprivileged_ok)(void *dev, uint32_t offset, bool is_write);
 } DeviceClass;
 
 /* The rest of the address space, for devices that alias other memory or

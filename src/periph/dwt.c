@@ -136,10 +136,14 @@ void dwt_free(Dwt *dwt) { g_free(dwt); }
 
 static void dwt_destroy(void *dev) { dwt_free(dev); }
 
+/* In the PPB: privileged-only (B3.1). */
+static bool dwt_unprivileged_ok(void *dev, uint32_t offset, bool is_write) { return false; }
+
 const DeviceClass dwt_class = {
     .type = "armv7m-dwt",
     .read = dwt_read,
     .write = dwt_write,
     .reset = dwt_reset,
     .destroy = dwt_destroy,
+    .unprivileged_ok = dwt_unprivileged_ok,
 };

@@ -356,6 +356,7 @@ static void shcsr_write(Scs *scs, uint32_t value)
     }
     for (size_t i = 0; i < G_N_ELEMENTS(shcsr_enable); i++)
         nvic_set_enabled(nvic, shcsr_enable[i].exc, value & shcsr_enable[i].bit);
+    nvic_scb_changed(nvic); /* USGFAULTENA: the core arms its alignment checks */
 }
 
 /* A byte or halfword write changes only its lanes of SHCSR. */
@@ -626,6 +627,14 @@ static MmioResult scs_write(void *dev, uint32_t offset, uint32_t value, unsigned
     }
 }
 
+/* B3.2.1, B3.4.3: STIR with CCR.USERSETMPEND, as QEMU (which lets the
+ * read through too); everything else is privileged-only. */
+static bool scs_unprivileged_ok(void *dev, uint32_t offset, bool is_write)
+{
+    const Scs *scs = dev;
+    return offset == R_STIR && (nvic_scb(scs->nvic)->ccr & CCR_USERSETMPEND);
+}
+
 static void scs_reset(void *dev)
 {
     Scs *scs = dev;
@@ -659,4 +668,5 @@ const DeviceClass scs_class = {
     .write = scs_write,
     .reset = scs_reset,
     .destroy = scs_destroy,
+    .unprivileged_ok = scs_unprivileged_ok,
 };

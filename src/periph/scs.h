@@ -9,9 +9,9 @@
  * the SysTick too (they are parts of the SCS), and clears DEMCR.TRCENA in
  * the Dwt; the Dwt's own registers reset with the Dwt device.
  *
- * Privilege is not visible here: unprivileged accesses, which BusFault on
- * hardware (except STIR with CCR.USERSETMPEND), are served like
- * privileged ones. */
+ * Unprivileged code may only write STIR, and only while CCR.USERSETMPEND
+ * is set (B3.2.1, B3.4.3); the machine refuses every other unprivileged
+ * access with a BusFault (scs_class.unprivileged_ok). */
 #ifndef MINIVM_SCS_H
 #define MINIVM_SCS_H
 

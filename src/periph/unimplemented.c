@@ -80,6 +80,20 @@ const DeviceClass unimplemented_class = {
     .destroy = unimplemented_destroy,
 };
 
+static bool unimplemented_unprivileged_ok(void *dev, uint32_t offset, bool is_write)
+{
+    return false;
+}
+
+const DeviceClass unimplemented_ppb_class = {
+    .type = "unimplemented-ppb",
+    .read = unimplemented_read,
+    .write = unimplemented_write,
+    .reset = unimplemented_reset,
+    .destroy = unimplemented_destroy,
+    .unprivileged_ok = unimplemented_unprivileged_ok,
+};
+
 Unimplemented *unimplemented_new(const char *name, uint32_t size)
 {
     Unimplemented *u = g_new0(Unimplemented, 1);

@@ -13,6 +13,9 @@
 typedef struct Unimplemented Unimplemented;
 
 extern const DeviceClass unimplemented_class; /* "unimplemented" */
+/* The same in the Private Peripheral Bus, where unprivileged accesses are
+ * refused (bus faults), as QEMU's PPB does. */
+extern const DeviceClass unimplemented_ppb_class;
 
 /* name is the board's device name (NULL: the type name); size is the
  * window's size in bytes, for the reports. */

@@ -456,6 +456,36 @@ END_TEST
 
 static void count_change(void *opaque) { (*(unsigned *)opaque)++; }
 
+/* B3.2.1, B3.4.3: unprivileged code may write STIR, and only while
+ * CCR.USERSETMPEND is set; every other SCS register is privileged-only,
+ * and so is the DWT (the machine turns a refusal into a BusFault). */
+START_TEST(test_unprivileged_access_only_to_stir_with_usersetmpend)
+{
+    static const uint32_t privileged[] = { ICTR, SYST_CSR, ISER, ISPR, IPR, CPUID, ICSR, CCR,
+                                           SHCSR, CFSR, DEMCR };
+    for (size_t i = 0; i < G_N_ELEMENTS(privileged); i++) {
+        ck_assert(!scs_class.unprivileged_ok(scs, privileged[i], false));
+        ck_assert(!scs_class.unprivileged_ok(scs, privileged[i], true));
+    }
+    ck_assert(!scs_class.unprivileged_ok(scs, STIR, true));
+    wr32(CCR, 0x202); /* STKALIGN | USERSETMPEND */
+    ck_assert(scs_class.unprivileged_ok(scs, STIR, true));
+    ck_assert(!scs_class.unprivileged_ok(scs, ISPR, true));
+    ck_assert(!dwt_class.unprivileged_ok(dwt, 0, false));
+}
+END_TEST
+
+/* The core arms its alignment checks when the firmware enables
+ * UsageFault: an SHCSR write must reach it. */
+START_TEST(test_shcsr_write_notifies_the_core)
+{
+    unsigned changes = 0;
+    nvic_set_change_notify(nvic, count_change, &changes);
+    wr32(SHCSR, 1u << 18); /* USGFAULTENA */
+    ck_assert_uint_ge(changes, 1);
+}
+END_TEST
+
 /* The core arms its divide-by-zero trap when CCR.DIV_0_TRP is set: a CCR
  * write must reach it through the NVIC's change notifier. */
 START_TEST(test_ccr_write_notifies_the_core)
@@ -750,6 +780,8 @@ static Suite *scs_suite(void)
     tcase_add_test(tc, test_aircr_vectreset_and_vectclractive_ignored);
     tcase_add_test(tc, test_scr_and_ccr_writable_bits);
     tcase_add_test(tc, test_ccr_write_notifies_the_core);
+    tcase_add_test(tc, test_shcsr_write_notifies_the_core);
+    tcase_add_test(tc, test_unprivileged_access_only_to_stir_with_usersetmpend);
     tcase_add_test(tc, test_sevonpend_events_from_register_writes);
     tcase_add_test(tc, test_shpr_byte_access_and_reserved_bytes);
     tcase_add_test(tc, test_shcsr_enables_pended_active);

@@ -79,6 +79,19 @@ START_TEST(every_access_is_unassigned)
 }
 END_TEST
 
+/* A board's hole serves unprivileged code like any other; the PPB's gaps
+ * (B3.1) refuse it, and otherwise behave the same. */
+START_TEST(only_the_ppb_kind_refuses_unprivileged_accesses)
+{
+    uint32_t v = 0;
+    ck_assert_ptr_null(unimplemented_class.unprivileged_ok);
+    ck_assert(!unimplemented_ppb_class.unprivileged_ok(dev, 0x0, false));
+    ck_assert(!unimplemented_ppb_class.unprivileged_ok(dev, 0x0, true));
+    ck_assert_int_eq(unimplemented_ppb_class.read(dev, 0x0, 4, &v), MMIO_UNASSIGNED);
+    ck_assert_int_eq(unimplemented_ppb_class.write(dev, 0x0, 1, 4), MMIO_UNASSIGNED);
+}
+END_TEST
+
 START_TEST(the_first_access_names_device_offset_size_and_direction)
 {
     uint32_t v;
@@ -158,6 +171,7 @@ static Suite *unimplemented_suite(void)
     TCase *tc = tcase_create("accesses");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, every_access_is_unassigned);
+    tcase_add_test(tc, only_the_ppb_kind_refuses_unprivileged_accesses);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reports");
