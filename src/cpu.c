@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "fault_pc.h"
 #include "log.h"
+#include "mpu_tlb.h"
 
 #define THUMB_WFI 0xBF30
 #define THUMB_WFE 0xBF20
@@ -526,6 +527,11 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address, 
         f->pc = (uint32_t)address;
         f->has_addr = false;
         f->what = "instruction fetch from unmapped memory";
+        if (address >= 0xE0000000u) { /* B3.1: the System region is execute-never */
+            f->exc = EXC_MEMMANAGE;
+            f->cfsr = CFSR_IACCVIOL;
+            f->what = "instruction fetch from the execute-never System region";
+        }
         return false;
     }
     bool is_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
@@ -831,6 +837,8 @@ int cpu_run(Machine *m)
             hook_divides(m);
         uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
         uc_err err = uc_emu_start(m->uc, pc | 1, UNTIL_NEVER, 0, 0);
+        if (mpu_tlb_after_run(m))
+            continue;
         if (m->cpu.stop != STOP_NONE)
             continue;
         if (err != UC_ERR_OK) {
