@@ -1,4 +1,13 @@
-/* The MPU on Unicorn 2.1.1's virtual TLB (UNICORN.md "MPU").
+/* The MPU on Unicorn 2.1.1's virtual TLB (README.md "MPU").
+ *
+ * Measured on 2.1.1: the fill hook gets the page address (not the
+ * access's), the access type and the CPU state (PC, CONTROL, xPSR are
+ * readable); a refusal does not reach the invalid-memory hooks but stops
+ * the run with UC_ERR_EXCEPTION, PC restored to the faulting instruction;
+ * uc_ctl_tlb_mode only swaps the fill function and uc_ctl_flush_tlb costs
+ * ~0.8 us; a 4 GiB MMIO region above 4 GiB maps fine, costs nothing while
+ * unused, and sees LDREX/STREX as plain accesses; an identity fill hook
+ * runs guest code as fast as Unicorn's own TLB.
  *
  * Unicorn asks the TLB fill hook for one 1 KiB page, one access type and
  * the current mode at a time, and caches the answer per page and per MMU
