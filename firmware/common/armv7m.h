@@ -259,6 +259,25 @@ static inline void NVIC_SetPriority(int irq, unsigned prio)
                          "b " #c_fn);                                               \
     }
 
+/* Switches Thread mode to PSP at psp_top with CONTROL = control (SPSEL
+ * set, nPRIV as wanted), calls fn there, and switches back to MSP,
+ * privileged. An unprivileged fn must get privilege back (an SVC) before
+ * it returns. Assembly: a C function's frame cannot move stacks under it. */
+__attribute__((naked, unused)) static void run_on_psp(void (*fn)(void) __attribute__((unused)),
+                                                      uint32_t psp_top __attribute__((unused)),
+                                                      uint32_t control __attribute__((unused)))
+{
+    __asm__ volatile("push {r4, lr}\n\t"
+                     "msr psp, r1\n\t"
+                     "msr control, r2\n\t"
+                     "isb\n\t"
+                     "blx r0\n\t"
+                     "movs r2, #0\n\t"
+                     "msr control, r2\n\t"
+                     "isb\n\t"
+                     "pop {r4, pc}");
+}
+
 /* Length of the Thumb instruction starting with halfword hw (A5.1: a first
  * halfword 0b11101, 0b11110 or 0b11111 opens a 32-bit instruction). */
 static inline unsigned thumb_insn_size(uint16_t hw)

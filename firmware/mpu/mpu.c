@@ -207,22 +207,6 @@ static void user_thread(void)
     __asm__ volatile("svc %0" ::"i"(SVC_PRIVILEGE) : "memory");
 }
 
-/* Runs fn on PSP with CONTROL = control, then back on MSP, privileged. */
-__attribute__((naked)) static void run_on_psp(void (*fn)(void) __attribute__((unused)),
-                                              uint32_t psp_top __attribute__((unused)),
-                                              uint32_t control __attribute__((unused)))
-{
-    __asm__ volatile("push {r4, lr}\n\t"
-                     "msr psp, r1\n\t"
-                     "msr control, r2\n\t"
-                     "isb\n\t"
-                     "blx r0\n\t"
-                     "movs r2, #0\n\t"
-                     "msr control, r2\n\t"
-                     "isb\n\t"
-                     "pop {r4, pc}");
-}
-
 static void test_unprivileged_read_only(void)
 {
     con_puts("3. read-only for unprivileged code\n");
