@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "fault_pc.h"
 #include "log.h"
+#include "mpu_tlb.h"
 
 #define THUMB_WFI 0xBF30
 #define THUMB_WFE 0xBF20
@@ -485,8 +486,12 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t address, 
 {
     Machine *m = opaque;
     if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {
-        record_fault(m, EXC_BUSFAULT, CFSR_IBUSERR, (uint32_t)address,
-                     "instruction fetch from unmapped memory");
+        if (address >= 0xE0000000u) /* B3.1: the System region is execute-never */
+            record_fault(m, EXC_MEMMANAGE, CFSR_IACCVIOL, (uint32_t)address,
+                         "instruction fetch from the execute-never System region");
+        else
+            record_fault(m, EXC_BUSFAULT, CFSR_IBUSERR, (uint32_t)address,
+                         "instruction fetch from unmapped memory");
         return false;
     }
     bool is_write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
@@ -775,6 +780,8 @@ int cpu_run(Machine *m)
             break;
         uint32_t pc = reg_get(m->uc, UC_ARM_REG_PC);
         uc_err err = uc_emu_start(m->uc, pc | 1, UNTIL_NEVER, 0, 0);
+        if (mpu_tlb_after_run(m))
+            continue;
         if (m->cpu.stop != STOP_NONE)
             continue;
         if (err != UC_ERR_OK) {

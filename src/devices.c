@@ -12,6 +12,7 @@
 #include "cmsdk_uart.h"
 #include "dwt.h"
 #include "errors.h"
+#include "mpu_tlb.h"
 #include "pl011.h"
 #include "scs.h"
 #include "stellaris_sysctl.h"
@@ -223,6 +224,8 @@ static bool create_board_device(Machine *m, const BoardDevice *d, GError **error
 void devices_free_core(Machine *m)
 {
     systick_free(m->systick);
+    if (m->mpu != NULL)
+        mpu_free(m->mpu);
 }
 
 /* The rest of the Private Peripheral Bus (B3.1: ITM, FPB, TPIU, ROM
@@ -245,7 +248,10 @@ static bool create_core_devices(Machine *m, GError **error)
     m->systick = systick;
     Dwt *dwt = dwt_new(m->clock); /* mapped below: freed with its window */
     Scs *scs = scs_new(m->nvic, systick, dwt, CORTEX_M3_R2P1_CPUID);
-    return machine_map_device(m, "scs", &scs_class, scs, SCS_BASE, SCS_SIZE, error) != NULL &&
+    m->mpu = mpu_new();
+    scs_set_mpu(scs, m->mpu);
+    return mpu_tlb_init(m, m->mpu, error) &&
+           machine_map_device(m, "scs", &scs_class, scs, SCS_BASE, SCS_SIZE, error) != NULL &&
            machine_map_device(m, "dwt", &dwt_class, dwt, DWT_BASE, DWT_SIZE, error) != NULL &&
            map_ppb_gap(m, "itm", PPB_BASE, DWT_BASE, error) &&
            map_ppb_gap(m, "ppb", DWT_BASE + DWT_SIZE, SCS_BASE, error) &&

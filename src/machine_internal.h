@@ -127,6 +127,8 @@ struct Machine {
 
     Nvic *nvic;
     void *systick; /* SysTick*, borrowed by the SCS */
+    struct Mpu *mpu;         /* borrowed by the SCS */
+    struct MpuTlb *mpu_tlb;  /* enforces it (mpu_tlb.c) */
     Semihost *semihost;
     CharDev *semihost_stderr;
     CharDev *semihost_stdout;

@@ -57,10 +57,26 @@ typedef struct {
     __IO uint32_t CYCCNT;
 } DWT_Type;
 
+/* B3.5 MPU (PMSAv7): RBAR/RASR and their three aliases */
+typedef struct {
+    __IO uint32_t TYPE;
+    __IO uint32_t CTRL;
+    __IO uint32_t RNR;
+    __IO uint32_t RBAR;
+    __IO uint32_t RASR;
+    __IO uint32_t RBAR_A1;
+    __IO uint32_t RASR_A1;
+    __IO uint32_t RBAR_A2;
+    __IO uint32_t RASR_A2;
+    __IO uint32_t RBAR_A3;
+    __IO uint32_t RASR_A3;
+} MPU_Type;
+
 #define SCS_BASE 0xE000E000u
 #define SysTick ((SysTick_Type *)(SCS_BASE + 0x010))
 #define NVIC ((NVIC_Type *)(SCS_BASE + 0x100))
 #define SCB ((SCB_Type *)(SCS_BASE + 0xD00))
+#define MPU ((MPU_Type *)(SCS_BASE + 0xD90))
 #define DWT ((DWT_Type *)0xE0001000u)
 #define CoreDebug_DEMCR (*(__IO uint32_t *)0xE000EDFCu)
 
@@ -103,6 +119,25 @@ typedef struct {
 #define SCB_SHCSR_USGFAULTENA (1u << 18)
 #define SCB_SHCSR_BUSFAULTENA (1u << 17)
 #define SCB_SHCSR_MEMFAULTENA (1u << 16)
+
+#define MPU_CTRL_ENABLE (1u << 0)
+#define MPU_CTRL_HFNMIENA (1u << 1)
+#define MPU_CTRL_PRIVDEFENA (1u << 2)
+#define MPU_RBAR_VALID (1u << 4)
+#define MPU_RASR_ENABLE (1u << 0)
+/* a region of 2^log2 bytes */
+#define MPU_RASR_SIZE(log2) ((uint32_t)((log2) - 1) << 1)
+/* subregion i disabled: bit i */
+#define MPU_RASR_SRD(mask) ((uint32_t)(mask) << 8)
+#define MPU_RASR_AP(ap) ((uint32_t)(ap) << 24)
+#define MPU_RASR_XN (1u << 28)
+/* B3.5.9 access permissions (privileged / unprivileged) */
+#define MPU_AP_NONE 0          /* none / none */
+#define MPU_AP_PRIV_RW 1       /* RW / none */
+#define MPU_AP_PRIV_RW_USER_RO 2 /* RW / RO */
+#define MPU_AP_FULL 3          /* RW / RW */
+#define MPU_AP_PRIV_RO 5       /* RO / none */
+#define MPU_AP_RO 6            /* RO / RO */
 
 /* CFSR = UFSR:BFSR:MMFSR */
 #define SCB_CFSR_IACCVIOL (1u << 0)
@@ -223,6 +258,25 @@ static inline void NVIC_SetPriority(int irq, unsigned prio)
                          "mrsne r0, psp\n\t"                                        \
                          "b " #c_fn);                                               \
     }
+
+/* Switches Thread mode to PSP at psp_top with CONTROL = control (SPSEL
+ * set, nPRIV as wanted), calls fn there, and switches back to MSP,
+ * privileged. An unprivileged fn must get privilege back (an SVC) before
+ * it returns. Assembly: a C function's frame cannot move stacks under it. */
+__attribute__((naked, unused)) static void run_on_psp(void (*fn)(void) __attribute__((unused)),
+                                                      uint32_t psp_top __attribute__((unused)),
+                                                      uint32_t control __attribute__((unused)))
+{
+    __asm__ volatile("push {r4, lr}\n\t"
+                     "msr psp, r1\n\t"
+                     "msr control, r2\n\t"
+                     "isb\n\t"
+                     "blx r0\n\t"
+                     "movs r2, #0\n\t"
+                     "msr control, r2\n\t"
+                     "isb\n\t"
+                     "pop {r4, pc}");
+}
 
 /* Length of the Thumb instruction starting with halfword hw (A5.1: a first
  * halfword 0b11101, 0b11110 or 0b11111 opens a 32-bit instruction). */

@@ -97,24 +97,6 @@ static void check_frames(const char *stack, uint32_t exc_return)
     CHECK(__get_SP() == sp);
 }
 
-/* Switches thread mode to PSP (CONTROL.SPSEL=1) with PSP at psp_top,
- * calls fn there, and switches back to MSP. fn must return privileged. Done
- * in assembly because a C function's frame cannot move stacks under it. */
-__attribute__((naked)) static void run_on_psp(void (*fn)(void) __attribute__((unused)),
-                                              uint32_t psp_top __attribute__((unused)))
-{
-    __asm__ volatile("push {r4, lr}\n\t"
-                     "msr psp, r1\n\t"
-                     "movs r2, #2\n\t"
-                     "msr control, r2\n\t"
-                     "isb\n\t"
-                     "blx r0\n\t"
-                     "movs r2, #0\n\t"
-                     "msr control, r2\n\t"
-                     "isb\n\t"
-                     "pop {r4, pc}");
-}
-
 static void on_psp(void)
 {
     thread_msp = __get_MSP();
@@ -163,7 +145,7 @@ int main(void)
 
     con_puts("2. thread on PSP: CONTROL.SPSEL=1\n");
     uint32_t msp = __get_MSP();
-    run_on_psp(on_psp, PSP_TOP);
+    run_on_psp(on_psp, PSP_TOP, CONTROL_SPSEL);
 
     con_puts("4. back on MSP: CONTROL.SPSEL=0\n");
     con_printf("  CONTROL=%u, SP is %s\n", __get_CONTROL(),

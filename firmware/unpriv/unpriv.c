@@ -128,23 +128,6 @@ static void unprivileged_thread(void)
     CHECK(__get_CONTROL() == CONTROL_SPSEL && __get_MSP() != 0);
 }
 
-/* Runs fn on PSP with CONTROL = control, then back on MSP, privileged.
- * fn must return privileged. */
-__attribute__((naked)) static void run_on_psp(void (*fn)(void) __attribute__((unused)),
-                                              uint32_t psp_top __attribute__((unused)),
-                                              uint32_t control __attribute__((unused)))
-{
-    __asm__ volatile("push {r4, lr}\n\t"
-                     "msr psp, r1\n\t"
-                     "msr control, r2\n\t"
-                     "isb\n\t"
-                     "blx r0\n\t"
-                     "movs r2, #0\n\t"
-                     "msr control, r2\n\t"
-                     "isb\n\t"
-                     "pop {r4, pc}");
-}
-
 int main(void)
 {
     NVIC_SetPriority(IRQ_TEST, 2);

@@ -85,11 +85,12 @@ enum { BITS_ISER, BITS_ICER, BITS_ISPR, BITS_ICPR, BITS_IABR, BITS_COUNT };
 #define R_ID_PFR0 0xd40 /* ID_PFR0 .. ID_ISAR4, then RAZ up to 0xd7c */
 #define R_ID_END 0xd80
 #define R_CPACR 0xd88 /* RAZ/WI: no coprocessors on the M3 */
-/* B3.5 MPU: not modelled; MPU_TYPE.DREGION 0 says "no MPU" */
-#define R_MPU_TYPE 0xd90
+/* B3.5 MPU: delegated to mpu.c when the core has one; without, the
+ * block reads as zero (MPU_TYPE.DREGION 0 says "no MPU") */
+#define R_MPU_TYPE MPU_OFFSET
 #define R_MPU_CTRL 0xd94
 #define MPU_CTRL_ENABLE (1u << 0)
-#define R_MPU_END 0xdbc
+#define R_MPU_END (MPU_OFFSET + MPU_SIZE)
 
 /* C1.6 CoreDebug */
 #define R_DHCSR 0xdf0
@@ -151,6 +152,7 @@ struct Scs {
     Nvic *nvic;
     SysTick *systick;
     Dwt *dwt;
+    Mpu *mpu; /* NULL: no MPU */
     uint32_t cpuid;
     uint32_t actlr;
     uint32_t demcr; /* DEMCR_STORED bits */
@@ -491,6 +493,8 @@ static bool misc_read(const Scs *scs, uint32_t offset, uint32_t *value)
     } else if (in_range(offset, R_ID_PFR0, R_ID_END)) {
         unsigned i = (offset - R_ID_PFR0) / 4;
         *value = i < G_N_ELEMENTS(feature_ids) ? feature_ids[i] : 0;
+    } else if (in_range(offset, R_MPU_TYPE, R_MPU_END) && scs->mpu != NULL) {
+        return mpu_read(scs->mpu, offset - R_MPU_TYPE, 4, value) == MMIO_OK;
     } else if (offset == R_CPACR || in_range(offset, R_MPU_TYPE, R_MPU_END)) {
         *value = 0;
     } else if (offset == R_STIR) {
@@ -511,6 +515,8 @@ static bool misc_write(Scs *scs, uint32_t offset, uint32_t value)
         unsigned irq = value & STIR_INTID_MASK;
         if (irq < nvic_num_irqs(scs->nvic))
             nvic_set_pending(scs->nvic, EXC_IRQ0 + irq);
+    } else if (in_range(offset, R_MPU_TYPE, R_MPU_END) && scs->mpu != NULL) {
+        return mpu_write(scs->mpu, offset - R_MPU_TYPE, value, 4) == MMIO_OK;
     } else if (offset == R_MPU_CTRL) {
         if (value & MPU_CTRL_ENABLE)
             log_unimp(WHO, "MPU_CTRL.ENABLE: no MPU is modelled (MPU_TYPE.DREGION 0)");
@@ -645,6 +651,8 @@ static void scs_reset(void *dev)
     scs->dcrdr = 0;
     if (scs->dwt != NULL)
         dwt_set_trcena(scs->dwt, false);
+    if (scs->mpu != NULL)
+        mpu_reset(scs->mpu);
 }
 
 Scs *scs_new(Nvic *nvic, SysTick *systick, Dwt *dwt, uint32_t cpuid)
@@ -656,6 +664,11 @@ Scs *scs_new(Nvic *nvic, SysTick *systick, Dwt *dwt, uint32_t cpuid)
     scs->cpuid = cpuid;
     scs_reset(scs);
     return scs;
+}
+
+void scs_set_mpu(Scs *scs, Mpu *mpu)
+{
+    scs->mpu = mpu;
 }
 
 void scs_free(Scs *scs) { g_free(scs); }

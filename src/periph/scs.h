@@ -19,6 +19,7 @@
 
 #include "device.h"
 #include "dwt.h"
+#include "mpu.h"
 #include "nvic.h"
 #include "systick.h"
 
@@ -35,5 +36,8 @@ extern const DeviceClass scs_class; /* "armv7m-scs" */
 /* dwt may be NULL (no DWT: DEMCR.TRCENA is then only stored). */
 Scs *scs_new(Nvic *nvic, SysTick *systick, Dwt *dwt, uint32_t cpuid);
 void scs_free(Scs *scs);
+/* Gives the SCS the core's MPU (borrowed; reset with the SCS). Without
+ * one the MPU registers read as zero. */
+void scs_set_mpu(Scs *scs, Mpu *mpu);
 
 #endif
