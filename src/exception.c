@@ -106,21 +106,29 @@ static bool exception_taken(Machine *m, unsigned exc, uint32_t xpsr, uint32_t co
 }
 
 /* B1.5.6 PushStack: a bus error while stacking (the stack pointer is not
- * in memory) is a derived BusFault, STKERR (B3.2.15). The stack pointer
+ * in memory) is a derived BusFault, STKERR (B3.2.15); a frame word the MPU
+ * refuses is a derived MemManage fault, MSTKERR (B3.5, the words below it
+ * are written, as QEMU writes them in frame order). The stack pointer
  * has moved as if the frame had been written; the exception being entered
  * is not activated and stays pending, and the higher-priority one of it
  * and the derived fault (escalated to HardFault if it cannot be taken) is
  * taken at once, as a late arrival, on that unwritten frame. As QEMU. */
-static bool stacking_failed(Machine *m, unsigned exc, uint32_t sp, uint32_t xpsr,
-                            uint32_t control, uint32_t exc_return, uint32_t return_addr)
+static bool stacking_failed(Machine *m, unsigned exc, bool mpu_refused, uint32_t sp,
+                            uint32_t xpsr, uint32_t control, uint32_t exc_return,
+                            uint32_t return_addr)
 {
-    log_guest_error("cpu", "stacking for exception %u failed: stack pointer %#x is not in memory",
-                    exc, sp);
-    nvic_scb(m->nvic)->cfsr |= CFSR_STKERR;
+    log_guest_error("cpu", "stacking for exception %u failed: stack pointer %#x %s", exc, sp,
+                    mpu_refused ? "is in memory the MPU refuses" : "is not in memory");
     PendingFault f = { .exc = EXC_BUSFAULT, .cfsr = CFSR_STKERR, .pc = return_addr,
                        .what = "bus error while stacking an exception frame (STKERR)" };
+    if (mpu_refused) {
+        f.exc = EXC_MEMMANAGE;
+        f.cfsr = CFSR_MSTKERR;
+        f.what = "MPU violation while stacking an exception frame (MSTKERR)";
+    }
+    nvic_scb(m->nvic)->cfsr |= f.cfsr;
     m->cpu.fault = f; /* kept for the report if this ends in lockup */
-    if (nvic_route_fault(m->nvic, EXC_BUSFAULT, cpu_masks(m)) == 0) {
+    if (nvic_route_fault(m->nvic, f.exc, cpu_masks(m)) == 0) {
         fatal(m, "lockup: %s, stack pointer %#x", f.what, sp);
         return false;
     }
@@ -135,6 +143,7 @@ bool exception_enter(Machine *m, unsigned exc, uint32_t return_addr)
     uc_engine *uc = m->uc;
     uint32_t xpsr = reg_get(uc, UC_ARM_REG_XPSR);
     bool from_thread = (xpsr & XPSR_EXCP_MASK) == 0;
+    MpuContext interrupted = mpu_tlb_current_context(m);
     uint32_t control = enter_privileged_msp(uc, xpsr);
     bool on_psp = from_thread && (control & CONTROL_SPSEL);
 
@@ -153,13 +162,14 @@ bool exception_enter(Machine *m, unsigned exc, uint32_t return_addr)
         reg_get(uc, UC_ARM_REG_R3), reg_get(uc, UC_ARM_REG_R12), reg_get(uc, UC_ARM_REG_LR),
         return_addr & ~1u, stacked_xpsr,
     };
-    bool stacked = machine_write_guest(m, frame_sp, frame, sizeof(frame));
+    unsigned allowed = mpu_tlb_words_allowed(m, frame_sp, FRAME_WORDS, MPU_WRITE, interrupted);
+    bool written = allowed == 0 || machine_write_guest(m, frame_sp, frame, allowed * 4);
     reg_set(uc, on_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP, frame_sp);
     uint32_t exc_return = !from_thread ? EXC_RETURN_HANDLER
                           : on_psp     ? EXC_RETURN_THREAD_PSP
                                        : EXC_RETURN_THREAD_MSP;
-    if (!stacked)
-        return stacking_failed(m, exc, sp, xpsr, control, exc_return, return_addr);
+    if (!written || allowed < FRAME_WORDS)
+        return stacking_failed(m, exc, written, sp, xpsr, control, exc_return, return_addr);
     return exception_taken(m, exc, xpsr, control, exc_return, return_addr);
 }
 
@@ -195,23 +205,36 @@ static bool invpc(Machine *m, uint32_t exc_return, const char *why)
 }
 
 /* B1.5.8 PopStack: a bus error while reading the frame (the stack pointer
- * is not in memory) is a derived BusFault, UNSTKERR (B3.2.15), after the
- * returning exception was deactivated. The words read before the error
- * have reached their registers (their values are UNKNOWN to the
+ * is not in memory) is a derived BusFault, UNSTKERR (B3.2.15), and a frame
+ * word the MPU refuses a derived MemManage fault, MUNSTKERR (B3.5), after
+ * the returning exception was deactivated. The words read before the
+ * error have reached their registers (their values are UNKNOWN to the
  * architecture; QEMU pops in frame order), and the fault (escalated to
  * HardFault if it cannot be taken) is tail-chained with LR the EXC_RETURN
  * of the failed return, as QEMU 7.2 does. */
-static bool unstacking_failed(Machine *m, uint32_t sp, uint32_t exc_return)
+static bool unstacking_failed(Machine *m, uint32_t sp, uint32_t exc_return, unsigned allowed)
 {
     static const int frame_regs[6] = { UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
                                        UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR };
     uint32_t word;
-    for (int i = 0; i < 6 && machine_read_guest(m, sp + 4 * (uint32_t)i, &word, 4); i++)
+    unsigned readable = 0;
+    while (readable < FRAME_WORDS && machine_read_guest(m, sp + 4 * readable, &word, 4))
+        readable++;
+    bool mpu_refused = allowed <= readable; /* the first word that fails decides */
+    for (unsigned i = 0; i < 6 && i < MIN(allowed, readable); i++) {
+        machine_read_guest(m, sp + 4 * i, &word, 4);
         reg_set(m->uc, frame_regs[i], word);
-    log_guest_error("cpu", "unstacking for exception return %#x failed: stack pointer %#x is "
-                    "not in memory", exc_return, sp);
+    }
+    log_guest_error("cpu", "unstacking for exception return %#x failed: stack pointer %#x %s",
+                    exc_return, sp,
+                    mpu_refused ? "is in memory the MPU refuses" : "is not in memory");
     PendingFault f = { .exc = EXC_BUSFAULT, .cfsr = CFSR_UNSTKERR, .pc = exc_return,
                        .what = "bus error while unstacking an exception frame (UNSTKERR)" };
+    if (mpu_refused) {
+        f.exc = EXC_MEMMANAGE;
+        f.cfsr = CFSR_MUNSTKERR;
+        f.what = "MPU violation while unstacking an exception frame (MUNSTKERR)";
+    }
     return return_fault(m, &f, exc_return);
 }
 
@@ -260,9 +283,13 @@ bool exception_return(Machine *m, uint32_t exc_return)
     nvic_complete(m->nvic, exc);
     if (exc != EXC_NMI)
         reg_set(uc, UC_ARM_REG_FAULTMASK, 0);
+    /* B3.5: read with the privilege and priority of the code returned to */
+    MpuContext returned_to = mpu_tlb_current_context(m);
+    returned_to.privileged = !to_thread || !(reg_get(uc, UC_ARM_REG_CONTROL) & CONTROL_NPRIV);
+    unsigned allowed = mpu_tlb_words_allowed(m, sp, FRAME_WORDS, MPU_READ, returned_to);
     uint32_t frame[FRAME_WORDS];
-    if (!machine_read_guest(m, sp, frame, sizeof(frame)))
-        return unstacking_failed(m, sp, exc_return);
+    if (allowed < FRAME_WORDS || !machine_read_guest(m, sp, frame, sizeof(frame)))
+        return unstacking_failed(m, sp, exc_return, allowed);
     uint32_t stacked_xpsr = frame[7];
     unsigned stacked_exc = stacked_xpsr & XPSR_EXCP_MASK;
     if (to_thread != (stacked_exc == 0)) {

@@ -72,6 +72,22 @@ static MpuContext current_context(MpuTlb *t)
     return ctx;
 }
 
+MpuContext mpu_tlb_current_context(Machine *m)
+{
+    return current_context(m->mpu_tlb);
+}
+
+unsigned mpu_tlb_words_allowed(Machine *m, uint32_t addr, unsigned count, unsigned want,
+                               MpuContext ctx)
+{
+    if (!mpu_applies(m->mpu, ctx))
+        return count;
+    for (unsigned i = 0; i < count; i++)
+        if ((mpu_range_permissions(m->mpu, addr + 4 * i, 4, ctx) & want) != want)
+            return i;
+    return count;
+}
+
 static uint32_t to_uc_prot(unsigned perms)
 {
     return ((perms & MPU_READ) ? UC_PROT_READ : 0) | ((perms & MPU_WRITE) ? UC_PROT_WRITE : 0) |

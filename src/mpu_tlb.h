@@ -24,4 +24,14 @@ void mpu_tlb_context_changed(Machine *m);
  * stop state are then stale). */
 bool mpu_tlb_after_run(Machine *m);
 
+/* The MPU's view of the code running now: its privilege, and whether its
+ * execution priority is negative (MPU_CTRL.HFNMIENA). */
+MpuContext mpu_tlb_current_context(Machine *m);
+/* B3.5: exception stacking and unstacking are checked too, with the
+ * context of the code interrupted or returned to. Of the count words from
+ * addr, in ascending order, how many an access of ctx may make (want is
+ * MPU_READ or MPU_WRITE) before the first it refuses: count if none. */
+unsigned mpu_tlb_words_allowed(Machine *m, uint32_t addr, unsigned count, unsigned want,
+                               MpuContext ctx);
+
 #endif
