@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bitband.h"
+#include "unit_main.h"
 
 #define TARGET 0x20000000u
 #define TARGET_SIZE 64u
@@ -137,9 +138,5 @@ int main(void)
     tcase_add_test(tc, word_accesses_touch_the_target_as_one_word);
     tcase_add_test(tc, nothing_behind_the_alias_is_a_bus_error);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(s);
 }

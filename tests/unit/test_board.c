@@ -8,6 +8,7 @@
 
 #include "board.h"
 #include "errors.h"
+#include "unit_main.h"
 
 static char *tmpdir;
 
@@ -290,9 +291,5 @@ static Suite *board_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(board_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(board_suite());
 }

@@ -12,6 +12,7 @@
 
 #include "chardev.h"
 #include "errors.h"
+#include "unit_main.h"
 
 /* ---- helpers ---- */
 
@@ -560,9 +561,5 @@ static Suite *chardev_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(chardev_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(chardev_suite());
 }

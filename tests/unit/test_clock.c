@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "unit_main.h"
 
 #define NS_PER_SEC 1000000000ull
 
@@ -520,9 +521,5 @@ static Suite *clock_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(clock_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(clock_suite());
 }

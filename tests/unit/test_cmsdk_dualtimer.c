@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "cmsdk_dualtimer.h"
 #include "device_test.h"
+#include "unit_main.h"
 
 #define HZ 25000000u
 #define NS_PER_TICK 40u
@@ -450,9 +451,5 @@ static Suite *cmsdk_dualtimer_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cmsdk_dualtimer_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(cmsdk_dualtimer_suite());
 }

@@ -9,6 +9,7 @@
 #include "chardev.h"
 #include "clock.h"
 #include "cmsdk_uart.h"
+#include "unit_main.h"
 
 #define DATA 0x00
 #define STATE 0x04
@@ -591,9 +592,5 @@ static Suite *cmsdk_uart_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cmsdk_uart_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(cmsdk_uart_suite());
 }

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "defer.h"
+#include "unit_main.h"
 
 static atomic_int kicks;
 
@@ -147,9 +148,5 @@ int main(void)
     tcase_add_test(tc, work_posted_while_running_waits_for_the_next_run);
     tcase_add_test(tc, items_never_run_are_discarded_when_the_queue_is_freed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(s);
 }

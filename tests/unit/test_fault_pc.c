@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fault_pc.h"
+#include "unit_main.h"
 
 /* Guest code: halfwords from address `base` on. */
 typedef struct {
@@ -395,9 +396,5 @@ static Suite *fault_pc_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(fault_pc_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(fault_pc_suite());
 }

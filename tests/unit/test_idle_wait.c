@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "idle_wait.h"
+#include "unit_main.h"
 
 typedef struct {
     IdleWait *w;
@@ -176,9 +177,5 @@ int main(void)
     tcase_add_test(tc, a_deadline_ends_the_wait_not_before_it);
     tcase_add_test(tc, done_ends_the_wait_at_once);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(s);
 }

@@ -4,6 +4,7 @@
 
 #include "device_test.h"
 #include "irq_or.h"
+#include "unit_main.h"
 
 static IrqProbe out;
 static IrqOr *gate;
@@ -128,9 +129,5 @@ static Suite *irq_or_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(irq_or_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(irq_or_suite());
 }

@@ -18,6 +18,7 @@
 #include "ivshmem_test_fds.h"
 #include "iothread.h"
 #include "ivshmem_flat.h"
+#include "unit_main.h"
 
 #define SHM_SIZE (64 * 1024)
 #define OWN_ID 3
@@ -1078,9 +1079,5 @@ static Suite *ivshmem_flat_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ivshmem_flat_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(ivshmem_flat_suite());
 }

@@ -18,6 +18,7 @@
 #include "errors.h"
 #include "ivshmem_test_fds.h"
 #include "server.h"
+#include "unit_main.h"
 
 /* ---- helpers ---- */
 
@@ -778,9 +779,5 @@ static Suite *ivshmem_server_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ivshmem_server_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(ivshmem_server_suite());
 }

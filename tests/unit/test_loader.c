@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "test_loader_common.h"
 #include "test_loader_elf.h"
+#include "unit_main.h"
 
 /* Links segment i to run where it is loaded, at addr. */
 static void move_segment(TestElf *elf, size_t i, uint32_t addr)
@@ -773,9 +774,5 @@ static Suite *loader_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(loader_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(loader_suite());
 }

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "mpu.h"
+#include "unit_main.h"
 
 /* offsets from MPU_TYPE (0xE000ED90) */
 #define TYPE 0x00
@@ -470,9 +471,5 @@ int main(void)
             tcase_add_test(tc, cases[i].tests[k]);
         suite_add_tcase(s, tc);
     }
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(s);
 }

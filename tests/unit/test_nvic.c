@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "nvic.h"
+#include "unit_main.h"
 
 #define IRQ(n) (EXC_IRQ0 + (n))
 
@@ -820,9 +821,5 @@ static Suite *nvic_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(nvic_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(nvic_suite());
 }

@@ -8,6 +8,7 @@
 
 #include "chardev.h"
 #include "pl011.h"
+#include "unit_main.h"
 
 #define DR 0x000
 #define RSR 0x004
@@ -519,9 +520,5 @@ static Suite *pl011_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(pl011_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(pl011_suite());
 }

@@ -9,6 +9,7 @@
 #include "nvic.h"
 #include "scs.h"
 #include "systick.h"
+#include "unit_main.h"
 
 #define IRQ(n) (EXC_IRQ0 + (n))
 
@@ -819,9 +820,5 @@ static Suite *scs_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(scs_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(scs_suite());
 }

@@ -18,6 +18,7 @@
 #include "chardev.h"
 #include "clock.h"
 #include "semihost.h"
+#include "unit_main.h"
 
 #define RAM_BASE 0x20000000u
 #define RAM_SIZE 0x20000u
@@ -982,9 +983,5 @@ static Suite *semihost_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(semihost_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(semihost_suite());
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 
 #include "stellaris_sysctl.h"
+#include "unit_main.h"
 
 static bool line_level;
 static void record_level(void *opaque, int n, bool level)
@@ -112,9 +113,5 @@ int main(void)
     tcase_add_test(tc, pllcfg_follows_the_crystal_setting);
     tcase_add_test(tc, only_aligned_word_accesses);
     suite_add_tcase(suite, tc);
-    SRunner *sr = srunner_create(suite);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(suite);
 }

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "systick.h"
+#include "unit_main.h"
 
 #define CSR 0x0
 #define RVR 0x4
@@ -454,9 +455,5 @@ static Suite *systick_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(systick_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return run_suite(systick_suite());
 }

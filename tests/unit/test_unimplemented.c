@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "unimplemented.h"
+#include "unit_main.h"
 
 static Unimplemented *dev;
 static FILE *captured;
@@ -188,9 +189,5 @@ static Suite *unimplemented_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(unimplemented_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(unimplemented_suite());
 }
