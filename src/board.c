@@ -438,6 +438,12 @@ bool board_device_u32(const Board *board, const BoardDevice *dev, const char *ke
     return get_u32(board, dev->group, key, false, out, error);
 }
 
+char *board_device_string(const Board *board, const BoardDevice *dev, const char *key)
+{
+    char *text = g_key_file_get_value(board->keyfile, dev->group, key, NULL);
+    return text != NULL ? g_strstrip(text) : NULL;
+}
+
 bool board_device_irq(const Board *board, const BoardDevice *dev, const char *name, int *out,
                       GError **error)
 {
@@ -445,6 +451,11 @@ bool board_device_irq(const Board *board, const BoardDevice *dev, const char *na
     *out = -1;
     if (!g_key_file_has_key(board->keyfile, dev->group, key, NULL))
         return true;
+    g_autofree char *text = g_key_file_get_value(board->keyfile, dev->group, key, NULL);
+    if (text != NULL && g_ascii_strcasecmp(g_strstrip(text), "nmi") == 0) {
+        *out = BOARD_IRQ_NMI;
+        return true;
+    }
     uint64_t v = 0;
     if (!get_number(board, dev->group, key, true, UINT32_MAX, &v, error))
         return false;

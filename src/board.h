@@ -68,9 +68,13 @@ GPtrArray *board_list(void);
 bool board_device_u32(const Board *board, const BoardDevice *dev, const char *key,
                       uint32_t default_value, uint32_t *out, GError **error);
 /* An interrupt line: key "irq" (name NULL) or "irq-NAME". *out = -1 when
- * absent; a line >= nvic_irqs is an error. */
+ * absent, BOARD_IRQ_NMI for "nmi" (the output drives the NMI, as the
+ * mps2-an385 watchdog's does); a line >= nvic_irqs is an error. */
+#define BOARD_IRQ_NMI (-2)
 bool board_device_irq(const Board *board, const BoardDevice *dev, const char *name,
                       int *out, GError **error);
+/* A text key: *out is NULL when absent (free with g_free). */
+char *board_device_string(const Board *board, const BoardDevice *dev, const char *key);
 
 /* Parses "0x1000", "4096", "4K", "4M", "1G" into *out (fits 32 bits
  * unless allow_64). Used by the command line too. */

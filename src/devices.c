@@ -10,9 +10,12 @@
 #include "cmsdk_dualtimer.h"
 #include "cmsdk_timer.h"
 #include "cmsdk_uart.h"
+#include "cmsdk_watchdog.h"
 #include "dwt.h"
 #include "errors.h"
 #include "mpu_tlb.h"
+#include "mps2_fpgaio.h"
+#include "mps2_scc.h"
 #include "pl011.h"
 #include "scs.h"
 #include "stellaris_sysctl.h"
@@ -34,8 +37,8 @@ typedef struct DeviceFactory {
     void *(*create)(Machine *m, const BoardDevice *d, const DeviceClass **cls, GError **error);
 } DeviceFactory;
 
-/* An output wired to NVIC line "irq-NAME" (or "irq"); unwired if the key
- * is absent. */
+/* An output wired to NVIC line "irq-NAME" (or "irq"), or to the NMI;
+ * unwired if the key is absent. */
 static bool wire_irq(Machine *m, const BoardDevice *d, const char *name, IrqLine *line,
                      GError **error)
 {
@@ -43,8 +46,28 @@ static bool wire_irq(Machine *m, const BoardDevice *d, const char *name, IrqLine
     memset(line, 0, sizeof(*line));
     if (!board_device_irq(m->board, d, name, &n, error))
         return false;
-    if (n >= 0)
+    if (n == BOARD_IRQ_NMI)
+        *line = nvic_exception_line(m->nvic, EXC_NMI);
+    else if (n >= 0)
         *line = machine_nvic_input(m, (unsigned)n);
+    return true;
+}
+
+/* A reset request output: "reset=system" wires it to the system reset
+ * (what AIRCR.SYSRESETREQ does); unwired if the key is absent. */
+static bool wire_reset(Machine *m, const BoardDevice *d, IrqLine *line, GError **error)
+{
+    g_autofree char *target = board_device_string(m->board, d, "reset");
+    memset(line, 0, sizeof(*line));
+    if (target == NULL)
+        return true;
+    if (strcmp(target, "system") != 0) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_BOARD,
+                    "%s: [%s] reset: '%s' is not a reset target (the one known: system)",
+                    m->board->path, d->group, target);
+        return false;
+    }
+    *line = machine_reset_input(m);
     return true;
 }
 
@@ -144,6 +167,44 @@ static void *create_cmsdk_dualtimer(Machine *m, const BoardDevice *d, const Devi
     return cmsdk_dualtimer_new(d->name, m->clock, m->board->cpu_hz, irq);
 }
 
+static void *create_cmsdk_watchdog(Machine *m, const BoardDevice *d, const DeviceClass **cls,
+                                   GError **error)
+{
+    IrqLine wdogint, wdogres;
+    if (!wire_irq(m, d, NULL, &wdogint, error) || !wire_reset(m, d, &wdogres, error))
+        return NULL;
+    *cls = &cmsdk_watchdog_class;
+    return cmsdk_watchdog_new(d->name, m->clock, m->board->cpu_hz, wdogint, wdogres);
+}
+
+static void *create_mps2_fpgaio(Machine *m, const BoardDevice *d, const DeviceClass **cls,
+                                GError **error)
+{
+    uint32_t prescale_hz = 0;
+    if (!board_device_u32(m->board, d, "prescale-clock", (uint32_t)m->board->cpu_hz,
+                          &prescale_hz, error))
+        return NULL;
+    if (prescale_hz == 0) {
+        g_set_error(error, MINIVM_ERROR, MINIVM_EXIT_BAD_BOARD,
+                    "%s: [%s] prescale-clock: must not be 0", m->board->path, d->group);
+        return NULL;
+    }
+    *cls = &mps2_fpgaio_class;
+    return mps2_fpgaio_new(d->name, m->clock, prescale_hz);
+}
+
+static void *create_mps2_scc(Machine *m, const BoardDevice *d, const DeviceClass **cls,
+                             GError **error)
+{
+    Mps2SccConfig cfg = { .name = d->name };
+    if (!board_device_u32(m->board, d, "id", 0, &cfg.id, error) ||
+        !board_device_u32(m->board, d, "aid", 0, &cfg.aid, error) ||
+        !board_device_u32(m->board, d, "cfg4", 0, &cfg.cfg4, error))
+        return NULL;
+    *cls = &mps2_scc_class;
+    return mps2_scc_new(&cfg);
+}
+
 static void *create_unimplemented(Machine *m, const BoardDevice *d, const DeviceClass **cls,
                                   GError **error)
 {
@@ -189,6 +250,9 @@ static const DeviceFactory factories[] = {
     { "pl011-luminary", 0x1000, create_pl011 },
     { "cmsdk-apb-timer", 0x1000, create_cmsdk_timer },
     { "cmsdk-apb-dualtimer", 0x1000, create_cmsdk_dualtimer },
+    { "cmsdk-apb-watchdog", 0x1000, create_cmsdk_watchdog },
+    { "mps2-fpgaio", 0x1000, create_mps2_fpgaio },
+    { "mps2-scc", 0x1000, create_mps2_scc },
     { "unimplemented", 0, create_unimplemented },
 };
 

@@ -449,6 +449,18 @@ static void nvic_reset_requested(void *opaque)
     atomic_fetch_or_explicit(&m->cpu.attention, ATTN_STOP, memory_order_relaxed);
 }
 
+static void reset_line_set(void *opaque, int n, bool level)
+{
+    (void)n;
+    if (level)
+        nvic_reset_requested(opaque);
+}
+
+IrqLine machine_reset_input(Machine *m)
+{
+    return (IrqLine){ reset_line_set, m, 0 };
+}
+
 /* ivshmem-flat (DESIGN.md §5): connect to the server (or start one in
  * this process first), map its shared memory straight into guest memory,
  * and place the register window and interrupt line. */

@@ -156,6 +156,9 @@ MappedDevice *machine_map_device(Machine *m, const char *name, const DeviceClass
 /* The interrupt line a device output wired to NVIC line n uses (shared
  * lines go through an OR gate). */
 IrqLine machine_nvic_input(Machine *m, unsigned n);
+/* A line that, driven high, resets the system as AIRCR.SYSRESETREQ does
+ * (the image reloads at the next block boundary). */
+IrqLine machine_reset_input(Machine *m);
 
 /* devices.c: creates every device the board lists, plus the SCS. */
 bool devices_create(Machine *m, GError **error);

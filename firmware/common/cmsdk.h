@@ -1,6 +1,7 @@
-/* ARM CMSDK APB peripherals used on MPS2 boards: UART, timer, dual timer.
- * Register maps: ARM Cortex-M System Design Kit Technical Reference Manual
- * (DDI 0479), chapters 4.2 (timer), 4.3 (UART), 4.4 (dual timer). */
+/* ARM CMSDK APB peripherals used on MPS2 boards: UART, timer, dual timer,
+ * watchdog. Register maps: ARM Cortex-M System Design Kit Technical
+ * Reference Manual (DDI 0479), chapters 4.2 (timer), 4.3 (UART), 4.4 (dual
+ * timer), 4.5 (watchdog). */
 #ifndef FW_CMSDK_H
 #define FW_CMSDK_H
 
@@ -63,5 +64,26 @@ typedef struct {
 #define DUALTIMER_CTRL_PERIODIC (1u << 6)
 #define DUALTIMER_CTRL_EN (1u << 7)
 #define DUALTIMER_INT (1u << 0)
+
+typedef struct {
+    volatile uint32_t LOAD;    /* 0x000 */
+    volatile uint32_t VALUE;   /* 0x004 */
+    volatile uint32_t CONTROL; /* 0x008 */
+    volatile uint32_t INTCLR;  /* 0x00C, write-only */
+    volatile uint32_t RIS;     /* 0x010 */
+    volatile uint32_t MIS;     /* 0x014 */
+    uint32_t RESERVED0[762];
+    volatile uint32_t LOCK;    /* 0xC00 */
+    uint32_t RESERVED1[191];
+    volatile uint32_t ITCR;    /* 0xF00 */
+    volatile uint32_t ITOP;    /* 0xF04, write-only */
+} CMSDK_WATCHDOG_TypeDef;
+
+#define WATCHDOG_CONTROL_INTEN (1u << 0)
+#define WATCHDOG_CONTROL_RESEN (1u << 1)
+#define WATCHDOG_INT (1u << 0)
+#define WATCHDOG_UNLOCK_KEY 0x1ACCE551u
+#define WATCHDOG_ITOP_WDOGRES (1u << 0)
+#define WATCHDOG_ITOP_WDOGINT (1u << 1)
 
 #endif

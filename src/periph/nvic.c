@@ -424,12 +424,16 @@ static void irq_line_set(void *opaque, int n, bool level)
         mark_pending(nvic, exc, true);
 }
 
-/* System exception lines (SysTick, NMI, ...) pend on each rising edge. */
+/* System exception lines (SysTick, ...) pend on each rising edge. The
+ * NMI input pends each time it is driven high, even when it already was:
+ * the architecture leaves open how NMI is signalled, and QEMU's NVIC pends
+ * it at every drive (its mps2-an385 watchdog re-drives a pending interrupt
+ * at its second timeout). */
 static void exception_line_set(void *opaque, int n, bool level)
 {
     Nvic *nvic = opaque;
     Vec *v = &nvic->vec[n];
-    bool rising = level && !v->level;
+    bool rising = level && (!v->level || n == EXC_NMI);
     v->level = level;
     if (rising)
         mark_pending(nvic, (unsigned)n, true);

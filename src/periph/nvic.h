@@ -92,7 +92,8 @@ void nvic_set_reset_request(Nvic *nvic, void (*fn)(void *opaque), void *opaque);
 /* Interrupt lines for devices. External line n is level-sensitive
  * (B3.4.1): asserting pends it; while it stays asserted it re-pends when
  * its handler returns. nvic_exception_line(EXC_SYSTICK) etc. pends a
- * system exception on each rising edge. */
+ * system exception on each rising edge; EXC_NMI's line pends NMI each
+ * time it is driven high (as QEMU's NVIC does). */
 IrqLine nvic_irq_line(Nvic *nvic, unsigned irq);
 IrqLine nvic_exception_line(Nvic *nvic, unsigned exc);
 /* Current level of external line irq (false for irq >= num_irqs): a

@@ -72,9 +72,19 @@ START_TEST(test_mps2_an385_matches_the_design_facts)
     ck_assert_uint_eq(b->ivshmem.mmio, 0x400FF000);
     ck_assert_uint_eq(b->ivshmem.shm, 0x40100000);
     ck_assert_uint_eq(b->ivshmem.irq, 0);
-    bool uart0 = false;
+    bool uart0 = false, watchdog = false;
     for (guint i = 0; i < b->devices->len; i++) {
         BoardDevice *d = g_ptr_array_index(b->devices, i);
+        if (strcmp(d->name, "watchdog") == 0) {
+            watchdog = true;
+            ck_assert_str_eq(d->type, "cmsdk-apb-watchdog");
+            ck_assert_uint_eq(d->base, 0x40008000);
+            int irq;
+            ck_assert(board_device_irq(b, d, NULL, &irq, NULL));
+            ck_assert_int_eq(irq, BOARD_IRQ_NMI);
+            g_autofree char *reset = board_device_string(b, d, "reset");
+            ck_assert_str_eq(reset, "system");
+        }
         if (strcmp(d->name, "uart0") == 0) {
             uart0 = true;
             ck_assert_str_eq(d->type, "cmsdk-apb-uart");
@@ -87,6 +97,7 @@ START_TEST(test_mps2_an385_matches_the_design_facts)
         }
     }
     ck_assert(uart0);
+    ck_assert(watchdog);
 }
 END_TEST
 

@@ -546,6 +546,24 @@ START_TEST(test_exception_line_pends_on_rising_edge)
 }
 END_TEST
 
+START_TEST(test_nmi_line_pends_each_time_it_is_driven_high)
+{
+    /* as QEMU's NVIC: a watchdog re-driving its pending interrupt pends
+     * the NMI again */
+    IrqLine line = nvic_exception_line(nvic, EXC_NMI);
+    irq_raise(&line);
+    ck_assert(nvic_is_pending(nvic, EXC_NMI));
+    nvic_acknowledge(nvic, EXC_NMI);
+    nvic_complete(nvic, EXC_NMI);
+    ck_assert(!nvic_is_pending(nvic, EXC_NMI)); /* no re-pend on return */
+    irq_raise(&line);
+    ck_assert(nvic_is_pending(nvic, EXC_NMI));
+    nvic_clear_pending(nvic, EXC_NMI);
+    irq_lower(&line);
+    ck_assert(!nvic_is_pending(nvic, EXC_NMI));
+}
+END_TEST
+
 START_TEST(test_lines_out_of_range_are_unwired)
 {
     IrqLine line = nvic_irq_line(nvic, 32);
@@ -786,6 +804,7 @@ static Suite *nvic_suite(void)
     tcase_add_test(tc, test_pulse_pends_once);
     tcase_add_test(tc, test_repeated_assert_is_one_edge);
     tcase_add_test(tc, test_exception_line_pends_on_rising_edge);
+    tcase_add_test(tc, test_nmi_line_pends_each_time_it_is_driven_high);
     tcase_add_test(tc, test_lines_out_of_range_are_unwired);
     suite_add_tcase(s, tc);
 

@@ -1,5 +1,5 @@
 /* Reads a register of a window the board lists but minivm does not model
- * (the mps2 watchdog at 0x40008000). Without --strict it reads as zero and
+ * (the mps2 GPIO at 0x40010000). Without --strict it reads as zero and
  * the program exits 0; with --strict the access is a bus error: a precise
  * BusFault as QEMU raises for a device's bus error (CFSR.PRECISERR,
  * BFARVALID, BFAR the address, stacked PC the load), escalated to
@@ -8,7 +8,7 @@
 #include "console.h"
 #include "semihost.h"
 
-#define WATCHDOG_LOAD 0x40008000u
+#define GPIO_DATA 0x40010000u
 
 extern const uint16_t load_insn[];
 
@@ -32,7 +32,7 @@ __attribute__((naked, noinline)) static uint32_t load(uint32_t addr __attribute_
 
 int main(void)
 {
-    uint32_t v = load(WATCHDOG_LOAD);
+    uint32_t v = load(GPIO_DATA);
     con_printf("unmodelled register reads %u\n", (unsigned)v);
     return 0;
 }
