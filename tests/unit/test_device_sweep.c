@@ -13,6 +13,7 @@
  * - running the due timers terminates, runs each timer at most once, and
  *   leaves no deadline in the past;
  * - a reset device reads like a new one;
+ * - no file descriptor outlives its device (ivshmem-flat's eventfds);
  * - the NVIC's counters agree with its per-exception state, and whatever
  *   makes an exception deliverable, or changes what the MPU allows, calls
  *   the change notifier the CPU loop depends on;
@@ -22,10 +23,16 @@
  * test; MINIVM_SWEEP_SEED=N repeats a run, MINIVM_SWEEP_ITERS=N changes
  * its length. */
 #include <check.h>
+#include <gio/gio.h>
+#include <gio/gunixfdmessage.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "bitband.h"
 #include "chardev.h"
@@ -34,6 +41,8 @@
 #include "cmsdk_uart.h"
 #include "device_test.h"
 #include "dwt.h"
+#include "ivshmem_flat.h"
+#include "ivshmem_test_fds.h"
 #include "mpu.h"
 #include "nvic.h"
 #include "pl011.h"
@@ -57,7 +66,7 @@
     } while (0)
 
 #define DEFAULT_SEED 20261125u
-#define DEFAULT_ITERS 20000u
+#define DEFAULT_ITERS 100000u
 #define CPU_HZ 25000000u
 #define MAX_PROBES 4
 /* A timer callback runs at most once per clock_run_due() here: every
@@ -104,6 +113,7 @@ typedef struct Range {
 } Range;
 
 typedef struct Fixture Fixture;
+typedef struct IvshmemFake IvshmemFake;
 
 typedef struct DeviceKind {
     const char *name;
@@ -131,6 +141,7 @@ struct Fixture {
     SysTick *systick;
     Dwt *dwt;
     Mpu *mpu;
+    IvshmemFake *iv;
     unsigned notified;
     uint64_t hash; /* of everything observed, for the determinism check */
 };
@@ -549,6 +560,115 @@ static void scs_poke(Fixture *f, uint32_t *rng)
     }
 }
 
+/* ivshmem-flat, against a fake server on a socketpair (as
+ * test_ivshmem_flat.c): peer 1 and us (peer 3) with two vectors each. */
+#define IV_OWN_ID 3
+#define IV_PEER 1
+#define IV_VECTORS 2
+#define IV_SHM_SIZE 4096
+
+struct IvshmemFake {
+    GSocket *client_end, *server_end;
+    int shm_fd;
+    int efd[2][IV_VECTORS]; /* [0]: the peer's, [1]: our own */
+    GMainContext *ctx;
+    DeferQueue *defer;
+    IvshmemClient *client;
+};
+
+static void iv_send(IvshmemFake *iv, gint64 value, int fd)
+{
+    guint64 le = GUINT64_TO_LE((guint64)value);
+    GOutputVector vec = { &le, sizeof(le) };
+    g_autoptr(GSocketControlMessage) fds = NULL;
+    if (fd >= 0) {
+        fds = g_unix_fd_message_new();
+        ck_assert(g_unix_fd_message_append_fd(G_UNIX_FD_MESSAGE(fds), fd, NULL));
+    }
+    gssize n = g_socket_send_message(iv->server_end, NULL, &vec, 1, fds ? &fds : NULL,
+                                     fds ? 1 : 0, G_SOCKET_MSG_NONE, NULL, NULL);
+    ck_assert_int_eq(n, (gssize)sizeof(le));
+}
+
+static void ivshmem_create(Fixture *f)
+{
+    IvshmemFake *iv = f->iv = g_new0(IvshmemFake, 1);
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    iv->client_end = g_socket_new_from_fd(sv[0], NULL);
+    iv->server_end = g_socket_new_from_fd(sv[1], NULL);
+    iv->shm_fd = memfd_create("sweep-ivshmem", MFD_CLOEXEC);
+    ck_assert_int_eq(ftruncate(iv->shm_fd, IV_SHM_SIZE), 0);
+    iv->ctx = g_main_context_new();
+    iv->defer = defer_queue_new(NULL, NULL);
+    iv_send(iv, IVSHMEM_PROTOCOL_VERSION, -1);
+    iv_send(iv, IV_OWN_ID, -1);
+    iv_send(iv, -1, iv->shm_fd);
+    for (unsigned who = 0; who < 2; who++) {
+        for (unsigned v = 0; v < IV_VECTORS; v++) {
+            iv->efd[who][v] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+            iv_send(iv, who == 0 ? IV_PEER : IV_OWN_ID, iv->efd[who][v]);
+        }
+    }
+    IvshmemClientConfig cfg = { .shm_size = IV_SHM_SIZE, .context = iv->ctx,
+                                .greeting_timeout_ms = 1000 };
+    g_autoptr(GError) err = NULL;
+    iv->client = ivshmem_client_new_for_socket(iv->client_end, "fake", &cfg, &err);
+    ck_assert_msg(iv->client != NULL, "connect: %s", err ? err->message : "?");
+    f->cls = &ivshmem_flat_class;
+    f->dev = ivshmem_flat_new(iv->client, iv->defer, irq_probe_line(&f->probe[0]));
+}
+
+static void ivshmem_destroy(Fixture *f)
+{
+    IvshmemFake *iv = f->iv;
+    f->cls->destroy(f->dev);
+    defer_run(iv->defer);
+    ivshmem_client_free(iv->client);
+    defer_queue_free(iv->defer);
+    g_main_context_unref(iv->ctx);
+    g_object_unref(iv->client_end);
+    g_object_unref(iv->server_end);
+    close(iv->shm_fd);
+    for (unsigned who = 0; who < 2; who++)
+        for (unsigned v = 0; v < IV_VECTORS; v++)
+            close(iv->efd[who][v]);
+    g_free(iv);
+}
+
+static void ivshmem_check(Fixture *f)
+{
+    SWEEP_ASSERT(read32(f, 0x8) == IV_OWN_ID);
+    SWEEP_ASSERT(!f->probe[0].level); /* pulses only */
+}
+
+/* A peer kicks one of our vectors, or the I/O and CPU sides run; the
+ * peer's eventfds are drained now and then so doorbells never fill them. */
+static void ivshmem_poke(Fixture *f, uint32_t *rng)
+{
+    IvshmemFake *iv = f->iv;
+    uint64_t one = 1, drained;
+    switch (rng_below(rng, 3)) {
+    case 0:
+        SWEEP_ASSERT(write(iv->efd[1][rng_below(rng, IV_VECTORS)], &one, sizeof(one)) ==
+                     sizeof(one));
+        break;
+    case 1:
+        for (unsigned v = 0; v < IV_VECTORS; v++)
+            if (read(iv->efd[0][v], &drained, sizeof(drained)) == sizeof(drained))
+                observe(f, drained);
+        break;
+    default:
+        for (int i = 0; i < 4; i++)
+            while (g_main_context_iteration(iv->ctx, FALSE))
+                ;
+        defer_run(iv->defer);
+        break;
+    }
+}
+
+static const Range ivshmem_ranges[] = { { 0x0, 0x10 } };
+
 static const DeviceKind kinds[] = {
     { "cmsdk-apb-uart", 0x1000, uart_ranges, G_N_ELEMENTS(uart_ranges), false, uart_create,
       chr_destroy, uart_check, uart_poke },
@@ -570,6 +690,8 @@ static const DeviceKind kinds[] = {
       plain_destroy, NULL, dwt_poke },
     { "armv7m-mpu", MPU_SIZE, mpu_ranges, G_N_ELEMENTS(mpu_ranges), false, mpu_create,
       plain_destroy, NULL, NULL },
+    { "ivshmem-flat", IVSHMEM_FLAT_WINDOW_SIZE, ivshmem_ranges, G_N_ELEMENTS(ivshmem_ranges),
+      false, ivshmem_create, ivshmem_destroy, ivshmem_check, ivshmem_poke },
     { "armv7m-scs", SCS_SIZE, scs_ranges, G_N_ELEMENTS(scs_ranges), false, scs_create,
       scs_destroy, scs_check, scs_poke },
 };
@@ -756,7 +878,9 @@ START_TEST(test_random_accesses_keep_every_invariant)
     const DeviceKind *k = &kinds[_i];
     uint32_t seed = sweep_seed(k->name);
     unsigned iters = env_u32("MINIVM_SWEEP_ITERS", DEFAULT_ITERS);
+    unsigned fds = count_fds();
     sweep_once(k, seed, iters);
+    ck_assert_uint_eq(count_fds(), fds);
     /* Same seed, same run: no dependence on addresses or stale memory. */
     SWEEP_ASSERT_MSG(sweep_once(k, seed, iters / 4) == sweep_once(k, seed, iters / 4),
                   "%s: two runs of seed %u differ", k->name, seed);
