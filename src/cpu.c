@@ -559,10 +559,9 @@ static bool wfe_can_wake(Machine *m)
 
 /* WFI (B1.5.19), WFE (B1.5.18) and sleep-on-exit: sleep until something
  * can wake the CPU. Returns false when the run must stop (limit, exit, or
- * no wake-up possible: 101). */
-static bool sleep_until_wakeup(Machine *m, bool wfe)
+ * no wake-up possible: 101). what names the cause for that report. */
+static bool sleep_until_wakeup(Machine *m, bool wfe, const char *what)
 {
-    const char *insn = wfe ? "WFE" : "WFI";
     for (;;) {
         if (!service(m))
             return false;
@@ -572,7 +571,7 @@ static bool sleep_until_wakeup(Machine *m, bool wfe)
         }
         if (!any_wake_source(m) && !m->external_events) {
             snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg),
-                     "%s with every interrupt source disabled: the CPU can never wake", insn);
+                     "%s with every interrupt source disabled: the CPU can never wake", what);
             m->cpu.stop = STOP_FATAL;
             m->cpu.exit_status = MINIVM_EXIT_GUEST_STUCK;
             return false;
@@ -581,7 +580,7 @@ static bool sleep_until_wakeup(Machine *m, bool wfe)
         if (!idle_follows_host(m)) {
             if (deadline == CLOCK_NEVER || ++m->cpu.idle_warps > MAX_IDLE_WARPS) {
                 snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg),
-                         "%s and no interrupt can ever wake the CPU", insn);
+                         "%s and no interrupt can ever wake the CPU", what);
                 m->cpu.stop = STOP_FATAL;
                 m->cpu.exit_status = MINIVM_EXIT_GUEST_STUCK;
                 return false;
@@ -796,10 +795,12 @@ int cpu_run(Machine *m)
         bool redirected = m->cpu.redirect_at == m->cpu.insns;
         bool wfe = m->cpu.wfe_wait;
         bool sleep = wfe || m->cpu.sleep_on_exit || (!redirected && stopped_at_wfi(m, pc));
+        const char *what = wfe ? "WFE" : m->cpu.sleep_on_exit ? "sleep-on-exit (SCR.SLEEPONEXIT)"
+                                                               : "WFI";
         m->cpu.sleep_on_exit = false;
         m->cpu.wfe_wait = false;
         if (sleep) {
-            if (!sleep_until_wakeup(m, wfe) && m->cpu.stop == STOP_NONE)
+            if (!sleep_until_wakeup(m, wfe, what) && m->cpu.stop == STOP_NONE)
                 m->cpu.stop = STOP_INTERNAL;
             continue;
         }

@@ -27,7 +27,7 @@ static const char exit_status_help[] =
     "  70       internal error\n"
     "  78       invalid board file\n"
     "  100      guest fatal fault or lockup (report on stderr)\n"
-    "  101      guest can never wake: WFI with every interrupt source disabled\n"
+    "  101      guest can never wake: WFI, WFE or sleep-on-exit with every interrupt source disabled\n"
     "  124      --timeout SECONDS of host time reached\n"
     "  125      --max-insns N guest instruction budget reached\n"
     "\n"

@@ -24,6 +24,7 @@
 #include "pl011.h"
 
 #include <glib.h>
+#include <string.h>
 
 /* Register offsets and fields (TRM 3.2, 3.3). */
 #define UARTDR 0x000
@@ -296,6 +297,8 @@ static MmioResult pl011_write(void *dev, uint32_t offset, uint32_t value, unsign
 static void pl011_reset_registers(Pl011 *s)
 {
     pl011_reset_rx_fifo(s);
+    /* an empty FIFO reads its stale head: a reset one reads like a new one */
+    memset(s->rx_fifo, 0, sizeof(s->rx_fifo));
     s->rsr = 0;
     s->ilpr = 0;
     s->ibrd = 0;

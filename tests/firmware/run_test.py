@@ -4,7 +4,8 @@ the console output (stdout), the exit status, and optionally stderr and
 the wall time. Usage:
 
   run_test.py --expect-exit N [--expect-stdout-file F | --expect-stdout S]
-              [--stdout-contains S] [--stderr-contains S] [--stdin S]
+              [--stdout-contains S] [--stderr-contains S] [--stderr-lacks S]
+              [--stdin S]
               [--max-seconds S] [--twice-identical] -- MINIVM ARGS...
 """
 import argparse
@@ -24,12 +25,15 @@ def run(cmd, stdin_text, max_seconds):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--expect-exit", type=int, required=True)
+    p.add_argument("--expect-exit", type=int, action="append", required=True,
+                   help="the exit status; given several times, any of them")
     p.add_argument("--expect-stdout-file")
     p.add_argument("--expect-stdout")
     p.add_argument("--expect-stderr-file")
     p.add_argument("--stdout-contains", action="append", default=[])
     p.add_argument("--stderr-contains", action="append", default=[])
+    p.add_argument("--stderr-lacks", action="append", default=[],
+                   help="stderr must not contain S (e.g. a sanitizer's report)")
     p.add_argument("--stdin")
     p.add_argument("--file-equals", action="append", default=[],
                    help="PATH=TEXT: after the run, file PATH must hold exactly TEXT")
@@ -48,8 +52,9 @@ def main():
     out = proc.stdout.decode(errors="replace")
     err = proc.stderr.decode(errors="replace")
     failures = []
-    if proc.returncode != a.expect_exit:
-        failures.append(f"exit status {proc.returncode}, expected {a.expect_exit}")
+    if proc.returncode not in a.expect_exit:
+        failures.append(f"exit status {proc.returncode}, expected "
+                        + " or ".join(str(s) for s in a.expect_exit))
     expected = a.expect_stdout
     if a.expect_stdout_file:
         with open(a.expect_stdout_file, encoding="utf-8") as f:
@@ -67,6 +72,9 @@ def main():
     for s in a.stderr_contains:
         if s not in err:
             failures.append(f"stderr lacks {s!r}")
+    for s in a.stderr_lacks:
+        if s in err:
+            failures.append(f"stderr contains {s!r}")
     for spec in a.file_equals:
         path, _, text = spec.partition("=")
         try:

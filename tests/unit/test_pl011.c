@@ -160,6 +160,17 @@ END_TEST
 
 /* ---- registers ---- */
 
+/* An empty FIFO reads its stale head entry: after a reset that must be
+ * what a new UART reads, not a character received before the reset. */
+START_TEST(reset_forgets_received_characters)
+{
+    input("q");
+    pl011_class.reset(uart);
+    ck_assert_uint_eq(rd(DR), 0);
+    ck_assert_uint_eq(rd(RSR), 0);
+}
+END_TEST
+
 START_TEST(id_registers_hold_the_luminary_ids)
 {
     static const uint32_t expect[] = { 0x11, 0x00, 0x18, 0x01, 0x0d, 0xf0, 0x05, 0xb1 };
@@ -477,6 +488,7 @@ static Suite *pl011_suite(void)
     TCASE("reset");
     tcase_add_test(tc, registers_have_their_reset_values);
     tcase_add_test(tc, reset_restores_registers_empties_the_fifo_and_lowers_the_line);
+    tcase_add_test(tc, reset_forgets_received_characters);
 
     TCASE("registers");
     tcase_add_test(tc, id_registers_hold_the_luminary_ids);
