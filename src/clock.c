@@ -13,6 +13,7 @@ struct Timer {
     void *opaque;
     uint64_t deadline;
     bool armed;
+    bool idle; /* cannot wake the CPU from WFI (timer_set_wakes_cpu) */
 };
 
 struct Clock {
@@ -125,6 +126,17 @@ uint64_t clock_next_deadline(const Clock *clock)
     return next;
 }
 
+uint64_t clock_next_wake_deadline(const Clock *clock)
+{
+    uint64_t next = CLOCK_NEVER;
+    for (guint i = 0; i < clock->timers->len; i++) {
+        const Timer *t = g_ptr_array_index(clock->timers, i);
+        if (t->armed && !t->idle && t->deadline < next)
+            next = t->deadline;
+    }
+    return next;
+}
+
 static Timer *earliest_due(Clock *clock, uint64_t now)
 {
     Timer *best = NULL;
@@ -169,6 +181,11 @@ Timer *timer_new(Clock *clock, TimerCallback cb, void *opaque)
     t->opaque = opaque;
     g_ptr_array_add(clock->timers, t);
     return t;
+}
+
+void timer_set_wakes_cpu(Timer *timer, bool wakes)
+{
+    timer->idle = !wakes;
 }
 
 void timer_free(Timer *timer)

@@ -45,6 +45,9 @@ void clock_warp_to(Clock *clock, uint64_t ns);
 
 /* Earliest armed deadline in ns, or CLOCK_NEVER. */
 uint64_t clock_next_deadline(const Clock *clock);
+/* The same, among the timers that can wake the CPU from WFI (all but those
+ * set otherwise with timer_set_wakes_cpu). */
+uint64_t clock_next_wake_deadline(const Clock *clock);
 /* Runs the callbacks of every timer whose deadline <= now, in deadline
  * order; callbacks may re-arm timers. Returns the number run. */
 unsigned clock_run_due(Clock *clock);
@@ -55,6 +58,12 @@ void timer_free(Timer *timer);
 void timer_mod(Timer *timer, uint64_t deadline_ns);
 void timer_del(Timer *timer);
 bool timer_pending(const Timer *timer);
+/* Whether the callback can raise an interrupt now (default true). A timer
+ * that cannot (its device's interrupt and reset are off) still fires, on
+ * time while the CPU runs, but a sleeping CPU neither wakes nor waits for
+ * it: it fires when the CPU next looks, late, with the expiries of the
+ * interval coalesced as a late timer's are. */
+void timer_set_wakes_cpu(Timer *timer, bool wakes);
 uint64_t timer_deadline(const Timer *timer);
 
 /* Called when the earliest deadline may have changed (CPU loop installs

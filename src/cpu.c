@@ -518,7 +518,8 @@ static bool any_wake_source(Machine *m)
     for (unsigned exc = EXC_IRQ0; exc <= nvic_max_exception(m->nvic); exc++)
         if (nvic_is_enabled(m->nvic, exc))
             return true;
-    return clock_next_deadline(m->clock) != CLOCK_NEVER || nvic_highest_pending(m->nvic) != 0;
+    return clock_next_wake_deadline(m->clock) != CLOCK_NEVER ||
+           nvic_highest_pending(m->nvic) != 0;
 }
 
 static bool idle_follows_host(Machine *m)
@@ -576,7 +577,7 @@ static bool sleep_until_wakeup(Machine *m, bool wfe, const char *what)
             m->cpu.exit_status = MINIVM_EXIT_GUEST_STUCK;
             return false;
         }
-        uint64_t deadline = clock_next_deadline(m->clock);
+        uint64_t deadline = clock_next_wake_deadline(m->clock);
         if (!idle_follows_host(m)) {
             if (deadline == CLOCK_NEVER || ++m->cpu.idle_warps > MAX_IDLE_WARPS) {
                 snprintf(m->cpu.fatal_msg, sizeof(m->cpu.fatal_msg),

@@ -150,6 +150,11 @@ void cmsdk_counter_stop(CmsdkCounter *c)
     timer_del(c->timer);
 }
 
+void cmsdk_counter_set_wakes_cpu(CmsdkCounter *c, bool wakes)
+{
+    timer_set_wakes_cpu(c->timer, wakes);
+}
+
 bool cmsdk_counter_running(const CmsdkCounter *c) { return c->running; }
 
 uint32_t cmsdk_counter_value(CmsdkCounter *c)

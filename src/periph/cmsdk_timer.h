@@ -43,6 +43,8 @@ void cmsdk_counter_sync(CmsdkCounter *c);
 
 void cmsdk_counter_run(CmsdkCounter *c);  /* no-op while running */
 void cmsdk_counter_stop(CmsdkCounter *c); /* freezes the count */
+/* Whether reaching zero can raise an interrupt now (timer_set_wakes_cpu) */
+void cmsdk_counter_set_wakes_cpu(CmsdkCounter *c, bool wakes);
 bool cmsdk_counter_running(const CmsdkCounter *c);
 
 uint32_t cmsdk_counter_value(CmsdkCounter *c);

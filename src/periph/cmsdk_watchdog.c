@@ -72,6 +72,10 @@ static void watchdog_update(CmsdkWatchdog *w)
         wdogint = w->intstatus && (w->control & CONTROL_INTEN);
         wdogres = w->resetstatus && (w->control & CONTROL_RESEN);
     }
+    /* The counter runs from reset, but a timeout with neither output
+     * enabled cannot wake a sleeping CPU: such a WFI is stuck (101), not a
+     * wait for a timeout that changes nothing the CPU would see */
+    cmsdk_counter_set_wakes_cpu(w->counter, (w->control & CONTROL_MASK) != 0);
     irq_set(&w->wdogint, wdogint);
     if (wdogres) {
         log_trace(w->name, "WDOGRES: system reset");
@@ -199,6 +203,7 @@ static void cmsdk_watchdog_reset(void *dev)
     cmsdk_counter_stop(w->counter);
     watchdog_write_load(w, LOAD_RESET);
     irq_set(&w->wdogint, false);
+    cmsdk_counter_set_wakes_cpu(w->counter, false);
 }
 
 static void cmsdk_watchdog_destroy(void *dev)

@@ -131,6 +131,31 @@ START_TEST(insns_at_ns_is_the_first_count_reaching_that_time)
 }
 END_TEST
 
+static void noop(void *opaque)
+{
+    (void)opaque;
+}
+
+/* A timer set not to wake the CPU is left out of the wake deadline only */
+START_TEST(timers_that_cannot_wake_the_cpu_are_not_wake_deadlines)
+{
+    Clock *c = clock_new_virtual(25000000);
+    Timer *quiet = timer_new(c, noop, NULL), *loud = timer_new(c, noop, NULL);
+    timer_set_wakes_cpu(quiet, false);
+    timer_mod(quiet, 1000);
+    ck_assert_uint_eq(clock_next_deadline(c), 1000);
+    ck_assert_uint_eq(clock_next_wake_deadline(c), CLOCK_NEVER);
+    timer_mod(loud, 5000);
+    ck_assert_uint_eq(clock_next_deadline(c), 1000);
+    ck_assert_uint_eq(clock_next_wake_deadline(c), 5000);
+    timer_set_wakes_cpu(quiet, true);
+    ck_assert_uint_eq(clock_next_wake_deadline(c), 1000);
+    timer_free(quiet);
+    timer_free(loud);
+    clock_free(c);
+}
+END_TEST
+
 START_TEST(warp_moves_time_forward_only)
 {
     Clock *c = clock_new_virtual(25000000);
@@ -515,6 +540,7 @@ static Suite *clock_suite(void)
     tcase_add_test(tc, changes_to_armed_timers_notify_the_cpu_loop);
     tcase_add_test(tc, timers_outliving_their_clock_are_inert);
     tcase_add_test(tc, host_clock_timers_fire_when_due);
+    tcase_add_test(tc, timers_that_cannot_wake_the_cpu_are_not_wake_deadlines);
     suite_add_tcase(s, tc);
     return s;
 }

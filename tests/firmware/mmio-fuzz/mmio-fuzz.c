@@ -10,7 +10,8 @@
  * loads or stores it; now and then it executes an SVC.
  *
  * The program must be able to go on, so a few values are tamed (tame()):
- * no SYSRESETREQ, no SLEEPONEXIT, no UNALIGN_TRP (the compiler may use
+ * no SYSRESETREQ, no watchdog interrupt or reset (an NMI storm or a
+ * reset loop), no SLEEPONEXIT, no UNALIGN_TRP (the compiler may use
  * unaligned accesses), VTOR only 0 or a RAM copy of the vector table, no
  * SHCSR active bits, and MPU regions that grant privileged code
  * everything (PRIVDEFENA with ENABLE, AP 0b011, no XN). Everything else
@@ -164,7 +165,7 @@ static const Window windows[] = {
     { 0x40005000, 0x1000, false },   /* uart1 */
     { 0x40006000, 0x1000, false },   /* uart2 */
     { 0x40007000, 0x1000, false },   /* uart3 */
-    { 0x40008000, 0x1000, false },   /* watchdog (unimplemented) */
+    { 0x40008000, 0x1000, false },   /* watchdog */
     { 0x40009000, 0x1000, false },   /* uart4 */
     { 0x40010000, 0x4000, false },   /* gpio (unimplemented) */
     { 0x4002f000, 0x1000, false },   /* scc (unimplemented) */
@@ -226,6 +227,7 @@ static uint32_t tame(uint32_t addr, uint32_t value, unsigned size)
     case 0xe000ed10: w &= ~SCB_SCR_SLEEPONEXIT; break;
     case 0xe000ed14: w &= ~SCB_CCR_UNALIGN_TRP; break;
     case 0xe000ed24: w &= ~0xfffu; break; /* SHCSR active bits */
+    case 0x40008008: w &= ~3u; break;      /* watchdog INTEN, RESEN: NMIs, reset */
     case 0xe000ed94: /* MPU_CTRL */
         if (w & 1)
             w |= 4; /* PRIVDEFENA */
@@ -268,7 +270,7 @@ static void one_access(void)
         return;
     }
     uint32_t value = pick_value();
-    if (w->ppb)
+    if (w->ppb || w->base == (uint32_t)CMSDK_WATCHDOG)
         value = tame(addr, value, size);
     stores++;
     if (size == 1)
