@@ -103,14 +103,13 @@ GSocket *raw_connect(void)
     return s;
 }
 
-bool raw_read(GSocket *s, gint64 *value)
+/* One receive into buf; true if fds came with it (all closed). */
+static bool raw_receive(GSocket *s, void *buf, size_t len, gssize *n)
 {
-    guint64 le;
-    GInputVector vec = { &le, sizeof(le) };
+    GInputVector vec = { buf, len };
     GSocketControlMessage **cmsgs = NULL;
     gint ncmsg = 0, flags = 0;
-    gssize n = g_socket_receive_message(s, NULL, &vec, 1, &cmsgs, &ncmsg, &flags, NULL, NULL);
-    ck_assert_int_eq(n, sizeof(le));
+    *n = g_socket_receive_message(s, NULL, &vec, 1, &cmsgs, &ncmsg, &flags, NULL, NULL);
     bool had_fd = false;
     for (gint i = 0; i < ncmsg; i++) {
         gint nfds = 0;
@@ -121,8 +120,28 @@ bool raw_read(GSocket *s, gint64 *value)
         g_object_unref(cmsgs[i]);
     }
     g_free(cmsgs);
+    return had_fd;
+}
+
+bool raw_read(GSocket *s, gint64 *value)
+{
+    guint64 le;
+    gssize n;
+    bool had_fd = raw_receive(s, &le, sizeof(le), &n);
+    ck_assert_int_eq(n, sizeof(le));
     *value = (gint64)GUINT64_FROM_LE(le);
     return had_fd;
+}
+
+void raw_take(GSocket *s, size_t len)
+{
+    guint8 buf[64];
+    while (len > 0) {
+        gssize n;
+        raw_receive(s, buf, MIN(len, sizeof(buf)), &n);
+        ck_assert_int_gt(n, 0);
+        len -= (size_t)n;
+    }
 }
 
 void raw_expect(GSocket *s, gint64 value, bool with_fd)

@@ -59,6 +59,9 @@ GSocket *raw_connect(void);
 /* Reads one message; returns whether an fd came with it (closing it). */
 bool raw_read(GSocket *s, gint64 *value);
 void raw_expect(GSocket *s, gint64 value, bool with_fd);
+/* Reads len bytes, however they are split into messages, closing the fds
+ * that come with them. */
+void raw_take(GSocket *s, size_t len);
 
 typedef struct {
     unsigned hits[IVSHMEM_MAX_VECTORS];
