@@ -172,6 +172,42 @@ START_TEST(test_a_peer_that_never_reads_does_not_pin_departed_peers_fds)
 }
 END_TEST
 
+/* A connection that cannot be accepted (no free fd: peers that stay can
+ * use them all up) stays queued, and the listening socket readable: the
+ * server must wait before trying again instead of spinning on it (flooding
+ * the log, and minivm's I/O thread with --ivshmem-serve), and take the
+ * peer once an fd is free. The fd limit is lowered to just what the test
+ * holds, its own socket to the server included. */
+START_TEST(test_running_out_of_fds_pauses_accepting_instead_of_spinning)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+    GSocket *waiting = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                    G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    struct rlimit saved, low;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    low = saved;
+    low.rlim_cur = (rlim_t)g_socket_get_fd(waiting) + 1; /* it took the lowest free fd */
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    struct rusage before, after;
+    ck_assert_int_eq(getrusage(RUSAGE_SELF, &before), 0);
+    ck_assert(g_socket_connect(waiting, addr, NULL, NULL));
+    g_usleep(300 * 1000);
+    ck_assert_int_eq(getrusage(RUSAGE_SELF, &after), 0);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    gint64 cpu_us = (after.ru_utime.tv_sec - before.ru_utime.tv_sec +
+                     after.ru_stime.tv_sec - before.ru_stime.tv_sec) * G_USEC_PER_SEC +
+                    after.ru_utime.tv_usec - before.ru_utime.tv_usec +
+                    after.ru_stime.tv_usec - before.ru_stime.tv_usec;
+    ck_assert_msg(cpu_us < 100 * 1000, "the server spun: %" G_GINT64_FORMAT
+                  " ms of CPU in 300 ms", cpu_us / 1000);
+    g_socket_set_timeout(waiting, 5);
+    raw_expect(waiting, 0, false); /* accepted and greeted: version */
+    raw_expect(waiting, 0, false); /* id 0 */
+    g_object_unref(waiting);
+}
+END_TEST
+
 /* ---- what QEMU's clients require of a server ---- */
 
 /* QEMU's peers beside ours, one that never reads, one that hangs up in the
@@ -435,6 +471,7 @@ static Suite *ivshmem_server_suite(void)
     tcase_add_test(tc, test_sixty_four_vectors_per_peer);
     tcase_add_test(tc, test_a_peer_that_stops_reading_does_not_stall_the_server);
     tcase_add_test(tc, test_a_peer_that_never_reads_does_not_pin_departed_peers_fds);
+    tcase_add_test(tc, test_running_out_of_fds_pauses_accepting_instead_of_spinning);
     suite_add_tcase(s, tc);
 
     tc = tcase("QEMU's clients");
