@@ -20,6 +20,11 @@
 #define WHO "ivshmem-server"
 #define LISTEN_BACKLOG 64
 #define ACCEPTS_PER_DISPATCH 64
+/* An accept() that fails for another reason than an empty backlog (no free
+ * fd, which peers that stay connected can bring about) leaves the
+ * connection queued and the listener readable: rather than spin on it, the
+ * server stops watching the listener this long before trying again. */
+#define ACCEPT_RETRY_MS 100
 /* A peer with this many unsent messages is not reading: it is dropped. */
 #define MAX_QUEUED 65536
 /* Sends failing for another reason than a full socket (e.g. too many fds
@@ -63,7 +68,9 @@ struct IvshmemServer {
     dev_t sock_dev;
     ino_t sock_ino;
     GSocket *listener;
-    GSource *listen_source;
+    GSource *listen_source;       /* NULL while accepting is paused */
+    GSource *accept_retry_source; /* armed while accepting is paused */
+    bool accept_failing;          /* warned of it; cleared by the next accept */
     int shm_fd;
     char *shm_name; /* to shm_unlink, or NULL */
     guint64 shm_size;
@@ -354,18 +361,54 @@ static void server_add_peer(IvshmemServer *s, GSocket *sock)
     peer_flush_checked(p);
 }
 
+static gboolean server_accept_cb(GSocket *listener, GIOCondition cond, gpointer data);
+
+static void server_watch_listener(IvshmemServer *s)
+{
+    s->listen_source = g_socket_create_source(s->listener, G_IO_IN, NULL);
+    g_source_set_callback(s->listen_source, G_SOURCE_FUNC(server_accept_cb), s, NULL);
+    g_source_attach(s->listen_source, s->context);
+}
+
+static gboolean server_accept_retry_cb(gpointer data)
+{
+    IvshmemServer *s = data;
+    g_source_unref(s->accept_retry_source);
+    s->accept_retry_source = NULL;
+    server_watch_listener(s);
+    return G_SOURCE_REMOVE;
+}
+
+/* Called from the listener's source, which the caller then removes. One
+ * warning for a whole stretch of failures. */
+static void server_pause_accepting(IvshmemServer *s, const GError *err)
+{
+    if (!s->accept_failing)
+        log_warning(WHO, "accept on %s: %s; new peers wait (retrying every %d ms)",
+                    s->socket_path, err->message, ACCEPT_RETRY_MS);
+    s->accept_failing = true;
+    g_source_unref(s->listen_source);
+    s->listen_source = NULL;
+    s->accept_retry_source = g_timeout_source_new(ACCEPT_RETRY_MS);
+    g_source_set_callback(s->accept_retry_source, server_accept_retry_cb, s, NULL);
+    g_source_attach(s->accept_retry_source, s->context);
+}
+
 static gboolean server_accept_cb(GSocket *listener, GIOCondition cond, gpointer data)
 {
     IvshmemServer *s = data;
     for (unsigned i = 0; i < ACCEPTS_PER_DISPATCH; i++) {
         g_autoptr(GError) err = NULL;
         g_autoptr(GSocket) sock = g_socket_accept(listener, NULL, &err);
-        if (sock == NULL) {
-            if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-                log_warning(WHO, "accept on %s: %s", s->socket_path, err->message);
-            break;
+        if (sock != NULL) {
+            s->accept_failing = false;
+            server_add_peer(s, sock);
+            continue;
         }
-        server_add_peer(s, sock);
+        if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+        server_pause_accepting(s, err);
+        return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;
 }
@@ -492,9 +535,7 @@ static bool server_listen(IvshmemServer *s, unsigned mode, GError **errp)
         return false;
     }
     g_socket_set_blocking(s->listener, FALSE);
-    s->listen_source = g_socket_create_source(s->listener, G_IO_IN, NULL);
-    g_source_set_callback(s->listen_source, G_SOURCE_FUNC(server_accept_cb), s, NULL);
-    g_source_attach(s->listen_source, s->context);
+    server_watch_listener(s);
     return true;
 }
 
@@ -565,9 +606,12 @@ void ivshmem_server_free(IvshmemServer *s)
     while ((p = g_queue_pop_head(&s->peers)) != NULL)
         peer_free(p);
     g_hash_table_destroy(s->by_id);
-    if (s->listen_source != NULL) {
-        g_source_destroy(s->listen_source);
-        g_source_unref(s->listen_source);
+    GSource *sources[] = { s->listen_source, s->accept_retry_source };
+    for (size_t i = 0; i < G_N_ELEMENTS(sources); i++) {
+        if (sources[i] != NULL) {
+            g_source_destroy(sources[i]);
+            g_source_unref(sources[i]);
+        }
     }
     if (s->listener != NULL) {
         server_unlink_socket(s);

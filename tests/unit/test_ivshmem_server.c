@@ -1,194 +1,18 @@
-/* ivshmem server library: run on its own GMainContext in a thread, with
- * real clients (the ivshmem client, or a raw socket where the exact bytes
- * matter) connecting over a real UNIX socket in a temporary directory. */
+/* ivshmem server library, through the harness of ivshmem_server_harness.h. */
 #include <check.h>
 #include <errno.h>
 #include <gio/gio.h>
-#include <gio/gunixfdmessage.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "client.h"
 #include "errors.h"
+#include "ivshmem_server_harness.h"
 #include "ivshmem_test_fds.h"
-#include "server.h"
 #include "unit_main.h"
-
-/* ---- helpers ---- */
-
-typedef struct {
-    GMainContext *ctx;
-    GMainLoop *loop;
-    GThread *thread;
-    IvshmemServer *srv;
-} Running;
-
-static unsigned fds_at_start;
-static char *dir;
-static char *path;
-static GMainContext *cctx; /* the clients' context, iterated by the test */
-static Running server;
-
-static gpointer server_thread(gpointer data)
-{
-    Running *r = data;
-    g_main_context_push_thread_default(r->ctx);
-    g_main_loop_run(r->loop);
-    g_main_context_pop_thread_default(r->ctx);
-    return NULL;
-}
-
-static IvshmemServer *server_try(Running *r, IvshmemServerConfig cfg, GError **err)
-{
-    if (cfg.socket_path == NULL)
-        cfg.socket_path = path;
-    if (cfg.shm_name == NULL && cfg.shm_dir == NULL)
-        cfg.memfd = true;
-    r->ctx = g_main_context_new();
-    r->srv = ivshmem_server_new(&cfg, r->ctx, err);
-    if (r->srv == NULL) {
-        g_main_context_unref(r->ctx);
-        r->ctx = NULL;
-        return NULL;
-    }
-    r->loop = g_main_loop_new(r->ctx, FALSE);
-    r->thread = g_thread_new("ivshmem-server", server_thread, r);
-    return r->srv;
-}
-
-static void server_start(IvshmemServerConfig cfg)
-{
-    g_autoptr(GError) err = NULL;
-    ck_assert_msg(server_try(&server, cfg, &err) != NULL, "server: %s", err ? err->message : "");
-}
-
-static gboolean quit_cb(gpointer loop)
-{
-    g_main_loop_quit(loop);
-    return G_SOURCE_REMOVE;
-}
-
-static void server_stop(Running *r)
-{
-    if (r->srv == NULL)
-        return;
-    GSource *quit = g_idle_source_new();
-    g_source_set_callback(quit, quit_cb, r->loop, NULL);
-    g_source_attach(quit, r->ctx);
-    g_source_unref(quit);
-    g_thread_join(r->thread);
-    ivshmem_server_free(r->srv);
-    g_main_loop_unref(r->loop);
-    g_main_context_unref(r->ctx);
-    memset(r, 0, sizeof(*r));
-}
-
-static void pump(void)
-{
-    while (g_main_context_iteration(cctx, FALSE))
-        ;
-}
-
-#define WAIT_UNTIL(cond)                                                              \
-    do {                                                                              \
-        gint64 end_ = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;                   \
-        while (!(cond)) {                                                             \
-            ck_assert_msg(g_get_monotonic_time() < end_, "timed out waiting: " #cond); \
-            pump();                                                                   \
-            g_usleep(500);                                                            \
-        }                                                                             \
-    } while (0)
-
-static IvshmemClient *peer_connect(void)
-{
-    IvshmemClientConfig cfg = { .socket_path = path, .context = cctx };
-    g_autoptr(GError) err = NULL;
-    IvshmemClient *c = ivshmem_client_connect(&cfg, &err);
-    ck_assert_msg(c != NULL, "connect: %s", err ? err->message : "");
-    return c;
-}
-
-static unsigned npeers(IvshmemClient *c)
-{
-    g_autoptr(GArray) ids = ivshmem_client_peers(c);
-    return ids->len;
-}
-
-/* A raw connection, to see exactly what the server sends. */
-static GSocket *raw_connect(void)
-{
-    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-    GSocket *s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
-                              G_SOCKET_PROTOCOL_DEFAULT, NULL);
-    ck_assert(g_socket_connect(s, addr, NULL, NULL));
-    g_socket_set_timeout(s, 5);
-    return s;
-}
-
-/* Reads one message; returns whether an fd came with it (closing it). */
-static bool raw_read(GSocket *s, gint64 *value)
-{
-    guint64 le;
-    GInputVector vec = { &le, sizeof(le) };
-    GSocketControlMessage **cmsgs = NULL;
-    gint ncmsg = 0, flags = 0;
-    gssize n = g_socket_receive_message(s, NULL, &vec, 1, &cmsgs, &ncmsg, &flags, NULL, NULL);
-    ck_assert_int_eq(n, sizeof(le));
-    bool had_fd = false;
-    for (gint i = 0; i < ncmsg; i++) {
-        gint nfds = 0;
-        g_autofree gint *fds = g_unix_fd_message_steal_fds(G_UNIX_FD_MESSAGE(cmsgs[i]), &nfds);
-        for (gint k = 0; k < nfds; k++)
-            close(fds[k]);
-        had_fd = had_fd || nfds > 0;
-        g_object_unref(cmsgs[i]);
-    }
-    g_free(cmsgs);
-    *value = (gint64)GUINT64_FROM_LE(le);
-    return had_fd;
-}
-
-static void raw_expect(GSocket *s, gint64 value, bool with_fd)
-{
-    gint64 got;
-    bool fd = raw_read(s, &got);
-    ck_assert_int_eq(got, value);
-    ck_assert_int_eq(fd, with_fd);
-}
-
-typedef struct {
-    unsigned hits[IVSHMEM_MAX_VECTORS];
-} Hits;
-
-static void count_interrupt(void *opaque, unsigned vector)
-{
-    ((Hits *)opaque)->hits[vector]++;
-}
-
-static void setup(void)
-{
-    fds_at_start = count_fds();
-    dir = g_dir_make_tmp("ivshmem-server-XXXXXX", NULL);
-    path = g_build_filename(dir, "sock", NULL);
-    cctx = g_main_context_new();
-}
-
-static void teardown(void)
-{
-    server_stop(&server);
-    g_main_context_unref(cctx);
-    g_unlink(path);
-    ck_assert_int_eq(g_rmdir(dir), 0); /* nothing left behind in it */
-    g_free(path);
-    g_free(dir);
-    ck_assert_uint_eq(count_fds(), fds_at_start);
-}
 
 /* ---- ids and announcements ---- */
 
@@ -348,128 +172,43 @@ START_TEST(test_a_peer_that_never_reads_does_not_pin_departed_peers_fds)
 }
 END_TEST
 
+/* A connection that cannot be accepted (no free fd: peers that stay can
+ * use them all up) stays queued, and the listening socket readable: the
+ * server must wait before trying again instead of spinning on it (flooding
+ * the log, and minivm's I/O thread with --ivshmem-serve), and take the
+ * peer once an fd is free. The fd limit is lowered to just what the test
+ * holds, its own socket to the server included. */
+START_TEST(test_running_out_of_fds_pauses_accepting_instead_of_spinning)
+{
+    server_start((IvshmemServerConfig){ 0 });
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+    GSocket *waiting = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                    G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    struct rlimit saved, low;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    low = saved;
+    low.rlim_cur = (rlim_t)g_socket_get_fd(waiting) + 1; /* it took the lowest free fd */
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    struct rusage before, after;
+    ck_assert_int_eq(getrusage(RUSAGE_SELF, &before), 0);
+    ck_assert(g_socket_connect(waiting, addr, NULL, NULL));
+    g_usleep(300 * 1000);
+    ck_assert_int_eq(getrusage(RUSAGE_SELF, &after), 0);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    gint64 cpu_us = (after.ru_utime.tv_sec - before.ru_utime.tv_sec +
+                     after.ru_stime.tv_sec - before.ru_stime.tv_sec) * G_USEC_PER_SEC +
+                    after.ru_utime.tv_usec - before.ru_utime.tv_usec +
+                    after.ru_stime.tv_usec - before.ru_stime.tv_usec;
+    ck_assert_msg(cpu_us < 100 * 1000, "the server spun: %" G_GINT64_FORMAT
+                  " ms of CPU in 300 ms", cpu_us / 1000);
+    g_socket_set_timeout(waiting, 5);
+    raw_expect(waiting, 0, false); /* accepted and greeted: version */
+    raw_expect(waiting, 0, false); /* id 0 */
+    g_object_unref(waiting);
+}
+END_TEST
+
 /* ---- what QEMU's clients require of a server ---- */
-
-/* A reader that holds the server to what contrib/ivshmem-client
- * (ivshmem_client_read_one_msg, ivshmem_client_connect,
- * ivshmem_client_handle_server_msg) and the QEMU devices accept: every
- * message is exactly 8 bytes from one recvmsg with at most one SCM_RIGHTS
- * fd in a control message of exactly CMSG_LEN(sizeof(int)); the greeting
- * is version 0, the id (0..65535), -1 with the memory, all without stray
- * fds; a departure names a peer it was told of and never itself (QEMU's
- * client drops the connection on either); no peer gets over 64 vectors. */
-typedef struct {
-    int fd;                         /* borrowed from sock */
-    GSocket *sock;
-    gint64 own;
-    GHashTable *vectors;            /* id -> GArray of eventfds, own id included */
-} QemuLike;
-
-static void fd_array_free(gpointer data)
-{
-    GArray *a = data;
-    for (guint i = 0; i < a->len; i++)
-        close(g_array_index(a, int, i));
-    g_array_unref(a);
-}
-
-/* false: nothing came within wait_ms. */
-static bool qemu_like_read(QemuLike *q, int wait_ms, gint64 *value, int *fd)
-{
-    struct pollfd pfd = { q->fd, POLLIN, 0 };
-    if (poll(&pfd, 1, wait_ms) != 1)
-        return false;
-    guint64 le = 0;
-    struct iovec iov = { &le, sizeof(le) };
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
-                          .msg_controllen = sizeof(control) };
-    ssize_t n = recvmsg(q->fd, &msg, MSG_CMSG_CLOEXEC);
-    ck_assert_int_eq(n, sizeof(le));
-    ck_assert_int_eq(msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC), 0);
-    *fd = -1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-        ck_assert_int_eq(c->cmsg_level, SOL_SOCKET);
-        ck_assert_int_eq(c->cmsg_type, SCM_RIGHTS);
-        ck_assert_uint_eq(c->cmsg_len, CMSG_LEN(sizeof(int)));
-        ck_assert_int_eq(*fd, -1);
-        memcpy(fd, CMSG_DATA(c), sizeof(*fd));
-    }
-    *value = (gint64)GUINT64_FROM_LE(le);
-    return true;
-}
-
-static void qemu_like_greeting(QemuLike *q)
-{
-    gint64 v;
-    int fd;
-    ck_assert(qemu_like_read(q, 5000, &v, &fd));
-    ck_assert_int_eq(v, 0);
-    ck_assert_int_eq(fd, -1);
-    ck_assert(qemu_like_read(q, 5000, &q->own, &fd));
-    ck_assert(q->own >= 0 && q->own <= IVSHMEM_MAX_PEER_ID);
-    ck_assert_int_eq(fd, -1);
-    ck_assert(qemu_like_read(q, 5000, &v, &fd));
-    ck_assert_int_eq(v, -1);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-}
-
-static QemuLike *qemu_like_connect(void)
-{
-    QemuLike *q = g_new0(QemuLike, 1);
-    q->sock = raw_connect();
-    q->fd = g_socket_get_fd(q->sock);
-    q->vectors = g_hash_table_new_full(NULL, NULL, NULL, fd_array_free);
-    qemu_like_greeting(q);
-    return q;
-}
-
-/* Applies what comes within wait_ms of each message, checking the rules. */
-static void qemu_like_pump(QemuLike *q, int wait_ms)
-{
-    gint64 id;
-    int fd;
-    while (qemu_like_read(q, wait_ms, &id, &fd)) {
-        ck_assert(id >= 0 && id <= IVSHMEM_MAX_PEER_ID);
-        gpointer key = GINT_TO_POINTER((int)id);
-        GArray *vs = g_hash_table_lookup(q->vectors, key);
-        if (fd < 0) {
-            ck_assert_msg(id != q->own, "server announced our own departure");
-            ck_assert_msg(vs != NULL, "departure of peer %d, never announced", (int)id);
-            g_hash_table_remove(q->vectors, key);
-            continue;
-        }
-        if (vs == NULL) {
-            vs = g_array_new(FALSE, FALSE, sizeof(int));
-            g_hash_table_insert(q->vectors, key, vs);
-        }
-        ck_assert_uint_lt(vs->len, IVSHMEM_MAX_VECTORS);
-        g_array_append_val(vs, fd);
-    }
-}
-
-static unsigned qemu_like_vectors(QemuLike *q, int id)
-{
-    GArray *vs = g_hash_table_lookup(q->vectors, GINT_TO_POINTER(id));
-    return vs ? vs->len : 0;
-}
-
-static int qemu_like_vector(QemuLike *q, int id, unsigned v)
-{
-    GArray *vs = g_hash_table_lookup(q->vectors, GINT_TO_POINTER(id));
-    return g_array_index(vs, int, v);
-}
-
-static void qemu_like_free(QemuLike *q)
-{
-    g_hash_table_destroy(q->vectors);
-    g_object_unref(q->sock);
-    g_free(q);
-}
 
 /* QEMU's peers beside ours, one that never reads, one that hangs up in the
  * middle of its greeting, one that talks (and is dropped): every message
@@ -709,25 +448,11 @@ END_TEST
 
 /* ---- suite ---- */
 
-/* One-time lazy fds (GLib's, for threads and GIO types) must not count as
- * leaks: run one whole server-and-client cycle before any test counts. */
-static void warm_up(void)
-{
-    setup();
-    server_start((IvshmemServerConfig){ 0 });
-    ivshmem_client_free(peer_connect());
-    server_stop(&server);
-    g_main_context_unref(cctx);
-    g_rmdir(dir);
-    g_free(path);
-    g_free(dir);
-}
-
 static TCase *tcase(const char *name)
 {
     TCase *tc = tcase_create(name);
-    tcase_add_unchecked_fixture(tc, warm_up, NULL);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_unchecked_fixture(tc, server_test_warm_up, NULL);
+    tcase_add_checked_fixture(tc, server_test_setup, server_test_teardown);
     return tc;
 }
 
@@ -746,6 +471,7 @@ static Suite *ivshmem_server_suite(void)
     tcase_add_test(tc, test_sixty_four_vectors_per_peer);
     tcase_add_test(tc, test_a_peer_that_stops_reading_does_not_stall_the_server);
     tcase_add_test(tc, test_a_peer_that_never_reads_does_not_pin_departed_peers_fds);
+    tcase_add_test(tc, test_running_out_of_fds_pauses_accepting_instead_of_spinning);
     suite_add_tcase(s, tc);
 
     tc = tcase("QEMU's clients");
