@@ -130,6 +130,14 @@ int main(void)
     CHECK(fault.exception == EXC_MEMMANAGE);
     xn_test(0xE000E000u);
     CHECK(fault.exception == EXC_MEMMANAGE);
+    /* B3.1 default map: the Peripheral and Device regions are
+     * execute-never too, a device there (timer0) or not */
+    xn_test(0x40000000u);
+    CHECK(fault.exception == EXC_MEMMANAGE);
+    xn_test(0x5FFF0000u);
+    CHECK(fault.exception == EXC_MEMMANAGE);
+    xn_test(0xA0000000u);
+    CHECK(fault.exception == EXC_MEMMANAGE);
 
     con_puts("3. BusFault enabled but masked by BASEPRI: HardFault\n");
     NVIC_SetPriority(BusFault_IRQn, 3);
@@ -145,6 +153,6 @@ int main(void)
     CHECK(fault.hfsr & (SCB_HFSR_DEBUGEVT | SCB_HFSR_FORCED));
 
     con_printf("%d faults taken, program continues\n", faults);
-    CHECK(faults == 8);
+    CHECK(faults == 11);
     return check_finish("bus-mem-fault");
 }
