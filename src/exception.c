@@ -81,9 +81,20 @@ static bool exception_taken(Machine *m, unsigned exc, uint32_t xpsr, uint32_t co
     uc_engine *uc = m->uc;
     uint32_t handler;
     if (!read_vector(m, exc, &handler)) {
-        fatal(m, "vector %u at VTOR %#x + %#x is not readable", exc, nvic_scb(m->nvic)->vtor,
-              4 * exc);
-        return false;
+        /* B1.5.6 / B3.2.16: a vector that cannot be read is a HardFault
+         * with HFSR.VECTTBL, taken instead on the same frame; exc stays
+         * pending (as in QEMU). Lockup if that vector is HardFault's or
+         * NMI's, which nothing can replace. */
+        uint32_t vtor = nvic_scb(m->nvic)->vtor;
+        if (exc == EXC_HARDFAULT || exc == EXC_NMI) {
+            fatal(m, "lockup: vector %u at VTOR %#x + %#x is not readable", exc, vtor, 4 * exc);
+            return false;
+        }
+        log_guest_error("cpu", "vector %u at VTOR %#x + %#x is not readable: HardFault "
+                        "(VECTTBL)", exc, vtor, 4 * exc);
+        nvic_scb(m->nvic)->hfsr |= HFSR_VECTTBL;
+        nvic_set_pending(m->nvic, EXC_HARDFAULT);
+        return exception_taken(m, EXC_HARDFAULT, xpsr, control, exc_return, return_addr);
     }
     exception_write_xpsr(uc, (xpsr & ~(XPSR_EXCP_MASK | 0x0600FC00u)) | XPSR_T | exc);
     reg_set(uc, UC_ARM_REG_CONTROL, control & CONTROL_NPRIV);
