@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "fault_pc.h"
 #include "log.h"
+#include "exclusive_monitor.h"
 #include "mpu_tlb.h"
 
 #define THUMB_WFI 0xBF30
@@ -621,6 +622,7 @@ static gboolean on_timeout(gpointer data)
 
 bool cpu_init(Machine *m, GError **error)
 {
+    exclusive_monitor_init(m); /* runs guest code: before the hooks */
     uc_hook h;
     uc_err err = uc_hook_add(m->uc, &h, UC_HOOK_BLOCK, hook_block, m, 1, 0);
     if (err == UC_ERR_OK)

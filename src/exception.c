@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "fault_pc.h"
 #include "log.h"
+#include "exclusive_monitor.h"
 #include "mpu_tlb.h"
 
 #define XPSR_T (1u << 24)
@@ -100,6 +101,7 @@ static bool exception_taken(Machine *m, unsigned exc, uint32_t xpsr, uint32_t co
     reg_set(uc, UC_ARM_REG_CONTROL, control & CONTROL_NPRIV);
     reg_set(uc, UC_ARM_REG_LR, exc_return);
     nvic_acknowledge(m->nvic, exc);
+    exclusive_monitor_clear(m);
     mpu_tlb_context_changed(m);
     m->cpu.redirect_at = m->cpu.insns;
     log_trace("cpu", "exception %u taken, return address %#x, handler %#x", exc, return_addr,
@@ -332,6 +334,7 @@ bool exception_return(Machine *m, uint32_t exc_return)
     } else {
         exception_write_xpsr(uc, new_xpsr);
     }
+    exclusive_monitor_clear(m);
     mpu_tlb_context_changed(m);
     m->cpu.redirect_at = m->cpu.insns;
     /* B1.5.18: an exception return sets the event register (WFE) */

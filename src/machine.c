@@ -10,6 +10,7 @@
 
 #include "client.h"
 #include "errors.h"
+#include "exclusive_monitor.h"
 #include "ivshmem_flat.h"
 #include "log.h"
 #include "server.h"
@@ -616,6 +617,7 @@ void machine_free(Machine *m)
     g_ptr_array_free(m->owned, TRUE);
     nvic_free(m->nvic);
     defer_queue_free(m->defer);
+    exclusive_monitor_free(m);
     if (m->uc != NULL)
         uc_close(m->uc);
     g_ptr_array_free(m->ram, TRUE);

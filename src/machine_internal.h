@@ -87,6 +87,8 @@ typedef struct CpuState {
     uint64_t idle_warps;     /* consecutive idle skips without a wake-up */
     GSource *host_timer;     /* --clock host: wakes the CPU at deadlines */
     IdleWait *idle;          /* where the CPU thread sleeps; kicks end it */
+    uc_context *monitor_ctx; /* exclusive_monitor.c: scratch for clearing */
+    size_t monitor_offset;   /* the monitor in a saved context; 0: not cleared */
     uint64_t idle_poll_ns;   /* busy-poll this long before blocking */
     ICountEntry icache[ICOUNT_CACHE_SIZE];
 } CpuState;

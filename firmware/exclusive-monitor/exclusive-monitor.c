@@ -4,11 +4,8 @@
  * an exception was taken in between, even one that does not touch the
  * location; without an exception it succeeds.
  *
- * A KNOWN GAP: minivm does not pass the second case (not a test;
- * expected.txt is QEMU 7.2's output, which follows the architecture).
- * Unicorn 2.1.1 keeps the monitor in CPU state its API does not expose,
- * and minivm takes exceptions outside the emulated instruction stream;
- * see README.md "Known limitations". */
+ * Unicorn 2.1.1 does not clear the monitor itself; minivm does
+ * (src/exclusive_monitor.c). expected.txt is QEMU 7.2's output. */
 #include "armv7m.h"
 #include "check.h"
 #include "console.h"
