@@ -637,6 +637,7 @@ bool cpu_init(Machine *m, GError **error)
         return false;
     }
     m->cpu.redirect_at = UINT64_MAX;
+    m->cpu.multiword_count = -1;
     int poll_us = m->config.idle_poll_us;
     if (poll_us < 0)
         poll_us = m->external_events ? MACHINE_DEFAULT_IDLE_POLL_US : 0;

@@ -79,6 +79,7 @@ typedef struct CpuState {
     bool wfe_wait;           /* a WFE found it clear: sleep until an event */
     bool div_hooks;          /* SDIV/UDIV hooked for CCR.DIV_0_TRP */
     bool multiword_hooks;    /* LDRD/STRD/LDM/STM hooked for alignment */
+    int multiword_count;     /* how many the image has; -1 until counted */
     bool unalign_hooked;     /* memory accesses hooked for CCR.UNALIGN_TRP */
     unsigned host_access;    /* > 0: the emulator itself is accessing guest memory */
     uc_hook unalign_hook;

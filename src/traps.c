@@ -138,11 +138,11 @@ static void hook_multiword(uc_engine *uc, uint64_t address, uint32_t size, void 
 
 /* Decodes each segment as a run of Thumb instructions from its start
  * (literal pools decode as instructions too: at worst an extra hook that
- * never fires) and hooks the multi-word accesses. */
-static void hook_multiwords(Machine *m)
+ * never fires) and calls fn for each multi-word access; returns how many. */
+static unsigned for_each_multiword(Machine *m,
+                                   void (*fn)(Machine *m, uint32_t addr, unsigned rn))
 {
-    m->cpu.multiword_hooks = true;
-    unsigned hooked = 0;
+    unsigned found = 0;
     for (guint i = 0; i < m->image->segments->len; i++) {
         const ImageSegment *seg = &g_array_index(m->image->segments, ImageSegment, i);
         unsigned len = 2;
@@ -152,22 +152,44 @@ static void hook_multiwords(Machine *m)
             int rn = multiword_base(hw, &len);
             if (rn < 0)
                 continue;
-            AlignedInsn *insn = g_new(AlignedInsn, 1);
-            *insn = (AlignedInsn){ m, uc_reg_of((unsigned)rn) };
-            g_ptr_array_add(m->owned, insn);
-            uc_hook h;
-            if (uc_hook_add(m->uc, &h, UC_HOOK_CODE, hook_multiword, insn, seg->addr + off,
-                            seg->addr + off) == UC_ERR_OK)
-                hooked++;
+            found++;
+            if (fn != NULL)
+                fn(m, seg->addr + off, (unsigned)rn);
         }
     }
+    return found;
+}
+
+static void hook_one_multiword(Machine *m, uint32_t addr, unsigned rn)
+{
+    AlignedInsn *insn = g_new(AlignedInsn, 1);
+    *insn = (AlignedInsn){ m, uc_reg_of(rn) };
+    g_ptr_array_add(m->owned, insn);
+    uc_hook h;
+    uc_hook_add(m->uc, &h, UC_HOOK_CODE, hook_multiword, insn, addr, addr);
+}
+
+static void hook_multiwords(Machine *m)
+{
+    m->cpu.multiword_hooks = true;
+    unsigned hooked = for_each_multiword(m, hook_one_multiword);
     log_trace("cpu", "%u LDRD/STRD/LDM/STM instructions with a register base hooked", hooked);
 }
 
+/* Up to this many hooked instructions, the check is on from reset: each
+ * hooked execution costs ~250 host instructions plus ~22 per hook Unicorn
+ * walks, small next to what a small image runs; bigger images (a newlib
+ * program has ~100) get it once they enable UsageFault, or with --strict. */
+#define MULTIWORD_HOOKS_FROM_RESET 32
+
 static bool multiword_trap_wanted(Machine *m)
 {
-    return !m->cpu.multiword_hooks &&
-           (m->config.strict || nvic_is_enabled(m->nvic, EXC_USAGEFAULT));
+    if (m->cpu.multiword_hooks)
+        return false;
+    if (m->cpu.multiword_count < 0)
+        m->cpu.multiword_count = (int)for_each_multiword(m, NULL);
+    return m->config.strict || nvic_is_enabled(m->nvic, EXC_USAGEFAULT) ||
+           m->cpu.multiword_count <= MULTIWORD_HOOKS_FROM_RESET;
 }
 
 /* --- CCR.UNALIGN_TRP ------------------------------------------------------- */
