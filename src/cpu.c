@@ -1,9 +1,10 @@
 /* The CPU thread: runs Unicorn, takes exceptions at block boundaries,
  * sleeps in WFI, and turns why Unicorn stopped into what the guest sees.
  *
- * The only per-block work is the block hook's fast path: a relaxed load
- * of the attention bits, one compare against the instruction deadline, and
- * the instruction count of the block (cached). Everything else happens on
+ * The only per-block work is the block hook's fast path: one compare of
+ * the instruction count against the deadline (which any request for
+ * attention sets to 0: cpu_attention) and the instruction count of the
+ * block (cached). Everything else happens on
  * the slow path, in hooks Unicorn calls for SVC/BKPT/exception return, or
  * between runs (DESIGN.md §1, UNICORN.md "Stopping and interrupt
  * injection"). */
@@ -144,7 +145,9 @@ static void update_insn_deadline(Machine *m)
         deadline = clock_insns_at_ns(m->clock, clock_next_deadline(m->clock));
     if (m->config.max_insns != 0 && m->config.max_insns < deadline)
         deadline = m->config.max_insns;
-    m->cpu.insn_deadline = deadline;
+    atomic_store(&m->cpu.insn_deadline, deadline);
+    if (atomic_load(&m->cpu.attention) != 0) /* a kick raced this store */
+        atomic_store(&m->cpu.insn_deadline, 0);
 }
 
 /* Host clock: a GLib source on the I/O thread wakes the CPU at the next
@@ -158,7 +161,6 @@ static gboolean host_timer_dispatch(GSource *source, GSourceFunc cb, gpointer da
 {
     HostTimerSource *hs = (HostTimerSource *)source;
     g_source_set_ready_time(source, -1);
-    atomic_fetch_or_explicit(&hs->machine->cpu.attention, ATTN_KICK, memory_order_relaxed);
     machine_kick(hs->machine);
     return G_SOURCE_CONTINUE;
 }
@@ -224,7 +226,7 @@ static bool service(Machine *m)
 static void keep_watching_if_pending(Machine *m)
 {
     if (nvic_highest_pending(m->nvic) != 0 || m->cpu.fault.exc != 0)
-        atomic_fetch_or_explicit(&m->cpu.attention, ATTN_EXCEPTION, memory_order_relaxed);
+        cpu_attention(m, ATTN_EXCEPTION);
 }
 
 /* Slow path at a block boundary; address is the next instruction. Returns
@@ -259,7 +261,7 @@ static G_GNUC_NO_INLINE void hook_block_slow(Machine *m, uint32_t address, uint3
 {
     CpuState *c = &m->cpu;
     if (atomic_load_explicit(&c->attention, memory_order_relaxed) != 0 ||
-        c->insns >= c->insn_deadline) {
+        c->insns >= atomic_load_explicit(&c->insn_deadline, memory_order_relaxed)) {
         if (block_boundary(m, address))
             return; /* the block does not run now */
     }
@@ -275,8 +277,8 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *opa
     Machine *m = opaque;
     CpuState *c = &m->cpu;
     const ICountEntry *e = icount_entry(m, (uint32_t)address);
-    if (G_LIKELY(atomic_load_explicit(&c->attention, memory_order_relaxed) == 0 &&
-                 c->insns < c->insn_deadline && e->addr == (uint32_t)address &&
+    if (G_LIKELY(c->insns < atomic_load_explicit(&c->insn_deadline, memory_order_relaxed) &&
+                 e->addr == (uint32_t)address &&
                  e->size == size)) {
         c->block_addr = (uint32_t)address;
         c->block_size = size;
@@ -615,7 +617,7 @@ static gboolean on_timeout(gpointer data)
 {
     Machine *m = data;
     atomic_store(&m->cpu.timed_out, true);
-    atomic_fetch_or(&m->cpu.attention, ATTN_STOP);
+    cpu_attention(m, ATTN_STOP);
     machine_kick(m);
     return G_SOURCE_REMOVE;
 }

@@ -27,7 +27,7 @@ static void set_uc_error(GError **error, const char *what, uc_err err)
 
 void machine_kick(Machine *m)
 {
-    atomic_fetch_or_explicit(&m->cpu.attention, ATTN_KICK, memory_order_release);
+    cpu_attention(m, ATTN_KICK);
     idle_wait_wake(m->cpu.idle);
 }
 
@@ -440,14 +440,14 @@ static void free_irq_or(gpointer p)
 static void nvic_changed(void *opaque)
 {
     Machine *m = opaque;
-    atomic_fetch_or_explicit(&m->cpu.attention, ATTN_EXCEPTION, memory_order_relaxed);
+    cpu_attention(m, ATTN_EXCEPTION);
 }
 
 static void nvic_reset_requested(void *opaque)
 {
     Machine *m = opaque;
     m->cpu.reset_requested = true;
-    atomic_fetch_or_explicit(&m->cpu.attention, ATTN_STOP, memory_order_relaxed);
+    cpu_attention(m, ATTN_STOP);
 }
 
 static void reset_line_set(void *opaque, int n, bool level)

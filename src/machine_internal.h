@@ -66,7 +66,9 @@ typedef struct ICountEntry {
 typedef struct CpuState {
     atomic_uint attention;
     uint64_t insns;          /* executed guest instructions (block granular) */
-    uint64_t insn_deadline;  /* block hook takes the slow path at this count */
+    /* The block hook takes the slow path at this count; cpu_attention()
+     * sets it to 0, so that one compare covers the attention bits too */
+    _Atomic uint64_t insn_deadline;
     uint32_t block_addr;     /* the block now executing */
     uint32_t block_size;
     StopReason stop;
@@ -143,6 +145,16 @@ struct Machine {
     CpuState cpu;
     uint64_t host_start_ns;
 };
+
+/* Any thread: asks the CPU thread to look at the machine (bits of
+ * CpuState.attention) at the next block boundary. The deadline store comes
+ * after the bits, and the CPU thread looks at the bits after storing a new
+ * deadline (cpu.c update_insn_deadline): one of the two sees the other. */
+static inline void cpu_attention(Machine *m, unsigned bits)
+{
+    atomic_fetch_or(&m->cpu.attention, bits);
+    atomic_store(&m->cpu.insn_deadline, 0);
+}
 
 /* machine.c */
 void machine_kick(Machine *m);
