@@ -16,30 +16,16 @@
 #include "armv7m.h"
 #include "check.h"
 #include "console.h"
+#include "fault_log.h"
 
 #define UNMAPPED 0x60000000u
 #define SHCSR_MEMFAULTENA (1u << 16)
 
-typedef struct {
-    int exception;
-    uint32_t cfsr, hfsr, bfar, mmfar, pc;
-} Fault;
-
-static volatile Fault fault;
-static volatile int faults;
 static volatile uint32_t resume_at; /* 0: skip the faulting instruction */
 
 __attribute__((used)) void fault_c(ExcFrame *f)
 {
-    faults++;
-    fault.exception = (int)__get_IPSR();
-    fault.cfsr = SCB->CFSR;
-    fault.hfsr = SCB->HFSR;
-    fault.bfar = SCB->BFAR;
-    fault.mmfar = SCB->MMFAR;
-    fault.pc = f->pc;
-    SCB->CFSR = fault.cfsr;
-    SCB->HFSR = fault.hfsr;
+    fault_log_take(f);
     if (resume_at != 0) {
         f->pc = resume_at & ~1u;
         resume_at = 0;

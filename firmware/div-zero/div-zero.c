@@ -6,26 +6,14 @@
 #include "armv7m.h"
 #include "check.h"
 #include "console.h"
+#include "fault_log.h"
 
 #define UNUSED __attribute__((unused))
 
-typedef struct {
-    int exception;
-    uint32_t cfsr, hfsr, pc;
-} Fault;
-
-static volatile Fault fault;
-static volatile int faults;
 
 __attribute__((used)) void fault_c(ExcFrame *f)
 {
-    faults++;
-    fault.exception = (int)__get_IPSR();
-    fault.cfsr = SCB->CFSR;
-    fault.hfsr = SCB->HFSR;
-    fault.pc = f->pc;
-    SCB->CFSR = fault.cfsr;
-    SCB->HFSR = fault.hfsr;
+    fault_log_take(f);
     f->pc += 4; /* every divide is 32-bit */
 }
 HANDLER_WITH_FRAME(UsageFault_Handler, fault_c)

@@ -10,40 +10,26 @@
 #include "armv7m.h"
 #include "check.h"
 #include "console.h"
+#include "fault_log.h"
 
 #define UNMAPPED 0x60000000u
 
-typedef struct {
-    int exception;      /* IPSR in the handler */
-    uint32_t hfsr, cfsr, bfar;
-    uint32_t pc;        /* stacked return address */
-    int insn_size;      /* 2 or 4; 0 for an instruction fetch fault */
-} Fault;
-
-static volatile Fault fault;
-static volatile int faults;
+static volatile int insn_size; /* 2 or 4; 0 for an instruction fetch fault */
 
 /* Records the fault, clears the status bits (write 1 to clear) and resumes
  * after the faulting load, or, for a failed instruction fetch, at the
  * caller's return address. */
 __attribute__((used)) void fault_c(ExcFrame *f)
 {
-    faults++;
-    fault.exception = (int)__get_IPSR();
-    fault.hfsr = SCB->HFSR;
-    fault.cfsr = SCB->CFSR;
-    fault.bfar = SCB->BFAR;
-    fault.pc = f->pc;
-    SCB->CFSR = fault.cfsr;
-    SCB->HFSR = fault.hfsr;
+    fault_log_take(f);
     if (fault.cfsr & SCB_CFSR_IBUSERR) {
-        fault.insn_size = 0;
+        insn_size = 0;
         f->pc = f->lr & ~1u;
         return;
     }
     /* A5.1: first halfword 0b11101, 0b11110 or 0b11111 starts a 32-bit one. */
-    fault.insn_size = thumb_insn_size(*(const uint16_t *)f->pc);
-    f->pc += fault.insn_size;
+    insn_size = thumb_insn_size(*(const uint16_t *)f->pc);
+    f->pc += insn_size;
 }
 
 HANDLER_WITH_FRAME(HardFault_Handler, fault_c)
@@ -80,12 +66,12 @@ static void report(const char *what, uint32_t addr, const uint16_t *insn, uint64
                (fault.hfsr & SCB_HFSR_FORCED) ? 1u : 0u, fault.cfsr, fault.bfar);
     con_printf("  stacked PC %s the load, skipped %d bytes; destination %s, "
                "counter %u (expected 2)\n",
-               fault.pc == (uint32_t)insn ? "is" : "is not", fault.insn_size,
+               fault.pc == (uint32_t)insn ? "is" : "is not", insn_size,
                dest == addr - (insn == load32_insn ? 0x104 : 0) ? "unchanged" : "changed", n);
     CHECK(fault.cfsr == (SCB_CFSR_PRECISERR | SCB_CFSR_BFARVALID));
     CHECK(fault.bfar == addr);
     CHECK(fault.pc == (uint32_t)insn);
-    CHECK(fault.insn_size == (insn == load32_insn ? 4 : 2));
+    CHECK(insn_size == (insn == load32_insn ? 4 : 2));
     CHECK(n == 2);
 }
 

@@ -20,6 +20,7 @@
 #include "armv7m.h"
 #include "check.h"
 #include "console.h"
+#include "fault_log.h"
 #include "libc.h"
 #include "startup.h"
 
@@ -37,24 +38,10 @@ static uint64_t psp_stack[128];
 #define PSP_TOP ((uint32_t)&psp_stack[128])
 #define AREA ((uint32_t)area)
 
-typedef struct {
-    int exception;
-    uint32_t cfsr, hfsr, mmfar, pc;
-} Fault;
-
-static volatile Fault fault;
-static volatile int faults;
 
 __attribute__((used)) void fault_c(ExcFrame *f)
 {
-    faults++;
-    fault.exception = (int)__get_IPSR();
-    fault.cfsr = SCB->CFSR;
-    fault.hfsr = SCB->HFSR;
-    fault.mmfar = SCB->MMFAR;
-    fault.pc = f->pc;
-    SCB->CFSR = fault.cfsr;
-    SCB->HFSR = fault.hfsr;
+    fault_log_take(f);
     if (fault.cfsr & SCB_CFSR_IACCVIOL)
         f->pc = f->lr & ~1u; /* the fetch was a call: return to the caller */
     else
@@ -121,9 +108,9 @@ static void set_ctrl(uint32_t ctrl)
     __ISB();
 }
 
-static Fault take_fault(void)
+static FaultLog take_fault(void)
 {
-    Fault f = { fault.exception, fault.cfsr, fault.hfsr, fault.mmfar, fault.pc };
+    FaultLog f = fault;
     memset((void *)&fault, 0, sizeof(fault));
     return f;
 }
@@ -140,7 +127,7 @@ static const char *exc_name(int exc)
 
 /* Prints a fault: what it was, its status, MMFAR relative to base (if
  * valid) and whether the stacked PC is expected_pc. */
-static void report(const char *what, Fault f, uint32_t base, uint32_t expected_pc)
+static void report(const char *what, FaultLog f, uint32_t base, uint32_t expected_pc)
 {
     con_printf("  %s: %s, CFSR=%x", what, exc_name(f.exception), f.cfsr);
     if (f.cfsr & SCB_CFSR_MMARVALID)
@@ -149,7 +136,7 @@ static void report(const char *what, Fault f, uint32_t base, uint32_t expected_p
     CHECK(f.pc == expected_pc);
 }
 
-static void check_data_fault(const char *what, Fault f, uint32_t addr, uint32_t insn)
+static void check_data_fault(const char *what, FaultLog f, uint32_t addr, uint32_t insn)
 {
     report(what, f, addr, insn);
     CHECK(f.exception == EXC_MEMMANAGE);
@@ -193,7 +180,7 @@ static void test_no_access(void)
     region(2, 0, 0);
 }
 
-static Fault user_read_fault, user_write_fault, user_uart_fault;
+static FaultLog user_read_fault, user_write_fault, user_uart_fault;
 static uint32_t user_read;
 
 static void user_thread(void)
@@ -241,7 +228,7 @@ static void test_execute_never(void)
     region(3, (uint32_t)ram_code,
            MPU_RASR_AP(MPU_AP_FULL) | MPU_RASR_XN | MPU_RASR_SIZE(10) | MPU_RASR_ENABLE);
     fn();
-    Fault f = take_fault();
+    FaultLog f = take_fault();
     report("XN call", f, 0, (uint32_t)ram_code);
     CHECK(f.exception == EXC_MEMMANAGE && f.cfsr == SCB_CFSR_IACCVIOL);
     region(3, 0, 0);
@@ -252,7 +239,7 @@ static void test_privdefena(void)
     con_puts("5. PRIVDEFENA\n");
     set_ctrl(MPU_CTRL_ENABLE);
     uint32_t v = do_load(UART0_STATE);
-    Fault f = take_fault();
+    FaultLog f = take_fault();
     set_ctrl(MPU_CTRL_ENABLE | MPU_CTRL_PRIVDEFENA);
     check_data_fault("off: privileged UART read", f, UART0_STATE, (uint32_t)load_insn);
     v = do_load(UART0_STATE);
@@ -271,7 +258,7 @@ static unsigned probe_subregions(uint32_t base, uint32_t sub_size)
         for (unsigned sub = odd_then_even[pass]; sub < 8; sub += 2) {
             uint32_t addr = base + sub * sub_size + sub_size - 4;
             do_store(addr, sub);
-            Fault f = take_fault();
+            FaultLog f = take_fault();
             if (f.exception == 0)
                 writable |= 1u << sub;
             else
@@ -309,9 +296,9 @@ static void test_overlap(void)
     region(5, base, MPU_RASR_AP(MPU_AP_NONE) | MPU_RASR_SIZE(10) | MPU_RASR_ENABLE);
     region(6, base + 0x100, MPU_RASR_AP(MPU_AP_FULL) | MPU_RASR_SIZE(8) | MPU_RASR_ENABLE);
     do_store(base + 0x100, 1);
-    Fault inner = take_fault();
+    FaultLog inner = take_fault();
     do_store(base + 0x200, 1);
-    Fault outer = take_fault();
+    FaultLog outer = take_fault();
     con_printf("  region 6 inside region 5: inside %s, outside %s\n",
                exc_name(inner.exception), exc_name(outer.exception));
     CHECK(inner.exception == 0 && outer.exception == EXC_MEMMANAGE);
@@ -343,7 +330,7 @@ static void test_memmanage_disabled(void)
     region(2, AREA, MPU_RASR_AP(MPU_AP_NONE) | MPU_RASR_SIZE(10) | MPU_RASR_ENABLE);
     SCB->SHCSR &= ~SCB_SHCSR_MEMFAULTENA;
     do_load(AREA + 8);
-    Fault f = take_fault();
+    FaultLog f = take_fault();
     SCB->SHCSR |= SCB_SHCSR_MEMFAULTENA;
     report("LDR", f, AREA, (uint32_t)load_insn);
     con_printf("    HFSR.FORCED=%u\n", (f.hfsr & SCB_HFSR_FORCED) ? 1u : 0u);
@@ -355,7 +342,7 @@ static void test_hfnmiena(void)
 {
     con_puts("9. HFNMIENA clear: NMI handler not checked\n");
     *(volatile uint32_t *)AREA = 0; /* region 2: no access */
-    Fault f = take_fault();
+    FaultLog f = take_fault();
     CHECK(f.exception == EXC_MEMMANAGE);
     set_ctrl(MPU_CTRL_ENABLE | MPU_CTRL_PRIVDEFENA);
     int before = faults;

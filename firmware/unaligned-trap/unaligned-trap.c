@@ -10,27 +10,15 @@
 #include "armv7m.h"
 #include "check.h"
 #include "console.h"
+#include "fault_log.h"
 #include "startup.h"
 
 #define UNUSED __attribute__((unused))
 
-typedef struct {
-    int exception;
-    uint32_t cfsr, hfsr, pc;
-} Fault;
-
-static volatile Fault fault;
-static volatile int faults;
 
 __attribute__((used)) void fault_c(ExcFrame *f)
 {
-    faults++;
-    fault.exception = (int)__get_IPSR();
-    fault.cfsr = SCB->CFSR;
-    fault.hfsr = SCB->HFSR;
-    fault.pc = f->pc;
-    SCB->CFSR = fault.cfsr;
-    SCB->HFSR = SCB->HFSR;
+    fault_log_take(f);
     frame_skip_instruction(f);
 }
 HANDLER_WITH_FRAME(UsageFault_Handler, fault_c)

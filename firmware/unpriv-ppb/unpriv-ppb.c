@@ -11,6 +11,7 @@
 #include "armv7m.h"
 #include "check.h"
 #include "console.h"
+#include "fault_log.h"
 #include "startup.h"
 
 #define UNUSED __attribute__((unused))
@@ -19,23 +20,10 @@
 #define NVIC_STIR (*(volatile uint32_t *)0xE000EF00u)
 #define UNTOUCHED 0x5A5A5A5Au
 
-typedef struct {
-    int exception;
-    uint32_t cfsr, bfar, pc;
-} Fault;
-
-static volatile Fault fault;
-static volatile int faults;
 
 __attribute__((used)) void fault_c(ExcFrame *f)
 {
-    faults++;
-    fault.exception = (int)__get_IPSR();
-    fault.cfsr = SCB->CFSR;
-    fault.bfar = SCB->BFAR;
-    fault.pc = f->pc;
-    SCB->CFSR = fault.cfsr;
-    SCB->HFSR = SCB->HFSR;
+    fault_log_take(f);
     frame_skip_instruction(f);
 }
 HANDLER_WITH_FRAME(BusFault_Handler, fault_c)
