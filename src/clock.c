@@ -21,11 +21,20 @@ struct Clock {
     uint64_t hz;
     uint64_t insns;     /* virtual: executed instructions */
     uint64_t warp_ns;   /* virtual: time skipped while idle */
+    /* The last change of rate (clock_set_cpu_hz), from which time and
+     * cycles count on at the current rate; all 0 until one. */
+    uint64_t base_insns;  /* virtual: instruction count then */
+    uint64_t insn_ns;     /* virtual: time the instructions before it took */
+    uint64_t base_ns;     /* guest time then */
+    uint64_t base_cycles; /* cycle count then */
+    uint64_t base_warp;   /* virtual: warp_ns then */
     uint64_t host_start;
     GPtrArray *timers;  /* Timer*, all of them, armed or not */
     void (*notify)(void *opaque);
     void *notify_opaque;
 };
+
+static void deadline_changed(Clock *clock);
 
 static uint64_t host_now_ns(void)
 {
@@ -80,14 +89,41 @@ uint64_t clock_ns(Clock *clock)
 {
     if (!clock->is_virtual)
         return host_now_ns() - clock->host_start;
-    return clock_ticks_to_ns(clock->insns, clock->hz) + clock->warp_ns;
+    return clock->insn_ns + clock_ticks_to_ns(clock->insns - clock->base_insns, clock->hz) +
+           clock->warp_ns;
 }
 
 uint64_t clock_cycles(Clock *clock)
 {
-    if (clock->is_virtual && clock->warp_ns == 0)
-        return clock->insns; /* one cycle per instruction, exactly */
-    return clock_ns_to_ticks(clock_ns(clock), clock->hz);
+    if (clock->is_virtual && clock->warp_ns == clock->base_warp) /* one cycle per instruction */
+        return clock->base_cycles + (clock->insns - clock->base_insns);
+    return clock->base_cycles + clock_ns_to_ticks(clock_ns(clock) - clock->base_ns, clock->hz);
+}
+
+uint64_t clock_cycles_to_ns(const Clock *clock, uint64_t cycles)
+{
+    if (cycles <= clock->base_cycles)
+        return clock->base_ns;
+    return clock->base_ns + clock_ticks_to_ns(cycles - clock->base_cycles, clock->hz);
+}
+
+/* Time and the cycle count go on from where they are: only what comes
+ * after counts at the new rate. */
+void clock_set_cpu_hz(Clock *clock, uint64_t hz)
+{
+    g_assert(hz > 0);
+    if (hz == clock->hz)
+        return;
+    uint64_t now = clock_ns(clock);
+    clock->base_cycles = clock_cycles(clock);
+    clock->base_ns = now;
+    if (clock->is_virtual) {
+        clock->insn_ns = now - clock->warp_ns;
+        clock->base_insns = clock->insns;
+        clock->base_warp = clock->warp_ns;
+    }
+    clock->hz = hz;
+    deadline_changed(clock); /* the instruction count of each deadline moved */
 }
 
 void clock_set_insns(Clock *clock, uint64_t insns) { clock->insns = insns; }
@@ -97,15 +133,15 @@ uint64_t clock_insns_at_ns(const Clock *clock, uint64_t ns)
 {
     if (ns == CLOCK_NEVER)
         return UINT64_MAX;
-    if (ns <= clock->warp_ns)
-        return 0;
-    /* smallest n with ticks_to_ns(n) >= ns - warp: floor-then-fix keeps it
+    if (ns <= clock->warp_ns + clock->insn_ns)
+        return clock->base_insns;
+    /* smallest n with ticks_to_ns(n) >= rel: floor-then-fix keeps it
      * consistent with the rounding in clock_ticks_to_ns() */
-    uint64_t rel = ns - clock->warp_ns;
+    uint64_t rel = ns - clock->warp_ns - clock->insn_ns;
     uint64_t n = clock_ns_to_ticks(rel, clock->hz);
     while (clock_ticks_to_ns(n, clock->hz) < rel)
         n++;
-    return n;
+    return clock->base_insns + n;
 }
 
 void clock_warp_to(Clock *clock, uint64_t ns)

@@ -2,7 +2,8 @@
  *
  * A Clock gives guest time in nanoseconds and runs timer callbacks when
  * their deadline passes. Two kinds:
- * - virtual: time = executed guest instructions / CPU clock (deterministic);
+ * - virtual: time = executed guest instructions / CPU clock (deterministic;
+ *   the rate may change, see clock_set_cpu_hz);
  *   the CPU loop reports instruction counts with clock_set_insns() and may
  *   warp time forward (idle skip) with clock_warp_to().
  * - host: time follows CLOCK_MONOTONIC since the clock was created.
@@ -26,11 +27,20 @@ void clock_free(Clock *clock);
 
 bool clock_is_virtual(const Clock *clock);
 uint64_t clock_cpu_hz(const Clock *clock);
+/* A new CPU clock rate from now on (a PLL or divider reprogrammed): guest
+ * time and the cycle count continue without a jump; later instructions
+ * (virtual) or host nanoseconds (host) count at the new rate. Notifies
+ * the deadline listener, since deadlines now fall at other instruction
+ * counts. */
+void clock_set_cpu_hz(Clock *clock, uint64_t hz);
 
 /* Current guest time in ns. */
 uint64_t clock_ns(Clock *clock);
 /* Guest CPU cycles since start (DWT CYCCNT, SysTick on the CPU clock). */
 uint64_t clock_cycles(Clock *clock);
+/* The guest time at which clock_cycles() reaches `cycles` (for a timer
+ * counting CPU cycles), assuming the rate stays as it is. */
+uint64_t clock_cycles_to_ns(const Clock *clock, uint64_t cycles);
 /* Convert between ns and ticks of a clock of `hz`. */
 uint64_t clock_ns_to_ticks(uint64_t ns, uint64_t hz);
 uint64_t clock_ticks_to_ns(uint64_t ticks, uint64_t hz);

@@ -197,6 +197,120 @@ START_TEST(insns_at_ns_accounts_for_the_warp)
 }
 END_TEST
 
+static void count_calls(void *opaque) { (*(unsigned *)opaque)++; }
+
+/* ---- a change of CPU clock rate --------------------------------------- */
+
+START_TEST(a_rate_change_keeps_time_and_cycles_continuous)
+{
+    Clock *c = clock_new_virtual(12500000);
+    clock_set_insns(c, 1000); /* 80 us */
+    clock_set_cpu_hz(c, 50000000);
+    ck_assert_uint_eq(clock_cpu_hz(c), 50000000);
+    ck_assert_uint_eq(clock_ns(c), 80000);
+    ck_assert_uint_eq(clock_cycles(c), 1000);
+    clock_set_insns(c, 1001);
+    ck_assert_uint_eq(clock_ns(c), 80020);
+    ck_assert_uint_eq(clock_cycles(c), 1001);
+    clock_set_insns(c, 2000);
+    ck_assert_uint_eq(clock_ns(c), 100000);
+    ck_assert_uint_eq(clock_cycles(c), 2000);
+    clock_free(c);
+}
+END_TEST
+
+START_TEST(a_rate_change_back_and_forth_adds_up_the_segments)
+{
+    Clock *c = clock_new_virtual(25000000);
+    clock_set_insns(c, 100);        /* 4000 ns */
+    clock_set_cpu_hz(c, 200000000);
+    clock_set_insns(c, 300);        /* + 1000 ns */
+    clock_set_cpu_hz(c, 25000000);
+    clock_set_insns(c, 310);        /* + 400 ns */
+    ck_assert_uint_eq(clock_ns(c), 5400);
+    ck_assert_uint_eq(clock_cycles(c), 310);
+    clock_free(c);
+}
+END_TEST
+
+START_TEST(setting_the_same_rate_changes_nothing)
+{
+    unsigned calls = 0;
+    Clock *c = clock_new_virtual(25000000);
+    clock_set_deadline_notify(c, count_calls, &calls);
+    clock_set_insns(c, 7);
+    clock_set_cpu_hz(c, 25000000);
+    ck_assert_uint_eq(calls, 0);
+    clock_set_cpu_hz(c, 50000000);
+    ck_assert_uint_eq(calls, 1); /* deadlines now fall at other counts */
+    clock_free(c);
+}
+END_TEST
+
+START_TEST(insns_at_ns_after_a_rate_change)
+{
+    Clock *c = clock_new_virtual(12500000);
+    clock_set_insns(c, 10); /* 800 ns */
+    clock_set_cpu_hz(c, 50000000);
+    ck_assert_uint_eq(clock_insns_at_ns(c, 800), 10);
+    ck_assert_uint_eq(clock_insns_at_ns(c, 500), 10); /* already passed */
+    ck_assert_uint_eq(clock_insns_at_ns(c, 820), 11);
+    ck_assert_uint_eq(clock_insns_at_ns(c, 1800), 60);
+    check_insns_at_ns_inverts(c, 800, 3000);
+    clock_free(c);
+}
+END_TEST
+
+START_TEST(cycles_to_ns_follows_the_current_rate)
+{
+    Clock *c = clock_new_virtual(12500000);
+    ck_assert_uint_eq(clock_cycles_to_ns(c, 10), 800);
+    clock_set_insns(c, 10);
+    clock_set_cpu_hz(c, 50000000);
+    ck_assert_uint_eq(clock_cycles_to_ns(c, 10), 800);
+    ck_assert_uint_eq(clock_cycles_to_ns(c, 60), 1800);
+    clock_set_insns(c, 60);
+    ck_assert_uint_eq(clock_ns(c), 1800);
+    ck_assert_uint_eq(clock_cycles(c), 60);
+    clock_free(c);
+}
+END_TEST
+
+START_TEST(a_rate_change_after_a_warp_keeps_cycles_following_time)
+{
+    Clock *c = clock_new_virtual(25000000);
+    clock_set_insns(c, 10);
+    clock_warp_to(c, 4000);           /* 100 cycles */
+    clock_set_cpu_hz(c, 50000000);
+    ck_assert_uint_eq(clock_ns(c), 4000);
+    ck_assert_uint_eq(clock_cycles(c), 100);
+    clock_set_insns(c, 20);           /* + 200 ns */
+    ck_assert_uint_eq(clock_ns(c), 4200);
+    ck_assert_uint_eq(clock_cycles(c), 110);
+    clock_warp_to(c, 5200);           /* + 1000 ns = 50 cycles */
+    ck_assert_uint_eq(clock_cycles(c), 160);
+    ck_assert_uint_eq(clock_insns_at_ns(c, 5220), 21);
+    clock_free(c);
+}
+END_TEST
+
+START_TEST(host_cycles_continue_at_the_new_rate)
+{
+    Clock *c = clock_new_host(1000000);
+    struct timespec two_ms = { 0, 2000000 };
+    nanosleep(&two_ms, NULL);
+    uint64_t before = clock_cycles(c);
+    ck_assert_uint_ge(before, 2000);
+    clock_set_cpu_hz(c, 100000000);
+    uint64_t after = clock_cycles(c);
+    ck_assert_uint_ge(after, before);
+    ck_assert_uint_lt(after, before + 100000000); /* no jump to ns * new rate */
+    nanosleep(&two_ms, NULL);
+    ck_assert_uint_ge(clock_cycles(c), after + 200000);
+    clock_free(c);
+}
+END_TEST
+
 /* ---- the host clock --------------------------------------------------- */
 
 START_TEST(host_time_is_monotonic_and_follows_the_wall)
@@ -518,6 +632,16 @@ static Suite *clock_suite(void)
     tcase_add_test(tc, warp_moves_time_forward_only);
     tcase_add_test(tc, after_a_warp_cycles_follow_time);
     tcase_add_test(tc, insns_at_ns_accounts_for_the_warp);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("rate change");
+    tcase_add_test(tc, a_rate_change_keeps_time_and_cycles_continuous);
+    tcase_add_test(tc, a_rate_change_back_and_forth_adds_up_the_segments);
+    tcase_add_test(tc, setting_the_same_rate_changes_nothing);
+    tcase_add_test(tc, insns_at_ns_after_a_rate_change);
+    tcase_add_test(tc, cycles_to_ns_follows_the_current_rate);
+    tcase_add_test(tc, a_rate_change_after_a_warp_keeps_cycles_following_time);
+    tcase_add_test(tc, host_cycles_continue_at_the_new_rate);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("host clock");
