@@ -57,9 +57,12 @@ struct SysTick {
 
 static bool has_ref(const SysTick *st) { return st->ref_hz != 0; }
 
-static uint64_t tick_hz(const SysTick *st)
+/* The guest time at which the selected clock reaches `tick`. */
+static uint64_t tick_to_ns(const SysTick *st, uint64_t tick)
 {
-    return (st->csr & CSR_CLKSOURCE) ? clock_cpu_hz(st->clock) : st->ref_hz;
+    if (st->csr & CSR_CLKSOURCE)
+        return clock_cycles_to_ns(st->clock, tick);
+    return clock_ticks_to_ns(tick, st->ref_hz);
 }
 
 static uint64_t now_ticks(const SysTick *st)
@@ -116,7 +119,7 @@ static void rearm(SysTick *st)
         timer_del(st->timer);
         return;
     }
-    timer_mod(st->timer, clock_ticks_to_ns(st->anchor + ticks, tick_hz(st)));
+    timer_mod(st->timer, tick_to_ns(st, st->anchor + ticks));
 }
 
 static void catch_up(SysTick *st)
@@ -250,6 +253,17 @@ MmioResult systick_write(SysTick *st, uint32_t offset, uint32_t value, unsigned 
     default:
         return MMIO_UNASSIGNED;
     }
+}
+
+/* The CPU cycle count runs on without a jump across a rate change
+ * (clock_set_cpu_hz), so the count and anchor stay valid: only the time
+ * of the next wrap moves. */
+void systick_cpu_clock_changed(SysTick *st)
+{
+    if (!(st->csr & CSR_CLKSOURCE))
+        return;
+    catch_up(st);
+    rearm(st);
 }
 
 /* RVR and CVR are UNKNOWN at reset (B3.3.4, B3.3.5); 0 as in QEMU. */

@@ -30,6 +30,9 @@ extern const DeviceClass systick_class;
 SysTick *systick_new(Clock *clock, IrqLine exc_line, uint64_t ref_hz);
 void systick_free(SysTick *st);
 void systick_reset(SysTick *st);
+/* Call after clock_set_cpu_hz(): on the processor clock the counter keeps
+ * its value and counts on at the new rate (its wrap deadline moves). */
+void systick_cpu_clock_changed(SysTick *st);
 MmioResult systick_read(SysTick *st, uint32_t offset, unsigned size, uint32_t *value);
 MmioResult systick_write(SysTick *st, uint32_t offset, uint32_t value, unsigned size);
 

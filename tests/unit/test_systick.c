@@ -406,6 +406,59 @@ START_TEST(test_reset_stops_counter)
 }
 END_TEST
 
+/* ---- a change of CPU clock rate -------------------------------------------- */
+
+START_TEST(test_rate_change_keeps_count_and_moves_the_wrap)
+{
+    start_cpu(0, 999, TICKINT);
+    at(400);
+    ck_assert_uint_eq(rd(CVR), 600);
+    clock_set_cpu_hz(vclock, 4 * CPU_HZ); /* at 16000 ns */
+    systick_cpu_clock_changed(st);
+    ck_assert_uint_eq(rd(CVR), 600);
+    /* 600 more ticks of 10 ns, not 40 */
+    ck_assert_uint_eq(clock_next_deadline(vclock), 16000 + 600 * 10);
+    ck_assert_uint_eq(clock_insns_at_ns(vclock, clock_next_deadline(vclock)), 1000);
+    at(999);
+    ck_assert_uint_eq(line.edges, 0);
+    ck_assert_uint_eq(rd(CVR), 1);
+    at(1000);
+    ck_assert_uint_eq(line.edges, 1);
+    /* the next period is 1000 ticks at the new rate: 10 us */
+    ck_assert_uint_eq(clock_next_deadline(vclock), 22000 + 10000);
+}
+END_TEST
+
+START_TEST(test_rate_change_without_tickint_keeps_counting)
+{
+    start_cpu(0, 99, 0);
+    at(50);
+    clock_set_cpu_hz(vclock, CPU_HZ / 2);
+    systick_cpu_clock_changed(st);
+    ck_assert_uint_eq(clock_next_deadline(vclock), CLOCK_NEVER);
+    ck_assert_uint_eq(rd(CVR), 50);
+    at(100); /* 50 more cycles, whatever their length */
+    ck_assert_uint_eq(rd(CSR) & COUNTFLAG, COUNTFLAG);
+    at(101);
+    ck_assert_uint_eq(rd(CVR), 99);
+}
+END_TEST
+
+START_TEST(test_rate_change_leaves_the_reference_clock_alone)
+{
+    clock_set_insns(vclock, 0);
+    wr(RVR, 9);
+    wr(CVR, 0);
+    wr(CSR, ENABLE | TICKINT); /* 1 MHz reference clock */
+    uint64_t deadline = clock_next_deadline(vclock);
+    ck_assert_uint_eq(deadline, 10000);
+    at(100);
+    clock_set_cpu_hz(vclock, 4 * CPU_HZ);
+    systick_cpu_clock_changed(st);
+    ck_assert_uint_eq(clock_next_deadline(vclock), deadline);
+}
+END_TEST
+
 static Suite *systick_suite(void)
 {
     Suite *s = suite_create("systick");
@@ -442,6 +495,13 @@ static Suite *systick_suite(void)
     tcase_add_test(tc, test_disable_freezes_and_enable_continues);
     tcase_add_test(tc, test_tickint_enabled_later_fires_at_next_wrap);
     tcase_add_test(tc, test_reset_stops_counter);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("CPU clock rate change");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_rate_change_keeps_count_and_moves_the_wrap);
+    tcase_add_test(tc, test_rate_change_without_tickint_keeps_counting);
+    tcase_add_test(tc, test_rate_change_leaves_the_reference_clock_alone);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reference vclock");
