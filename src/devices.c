@@ -233,6 +233,9 @@ static void *create_bitband(Machine *m, const BoardDevice *d, const DeviceClass 
     return bitband_new(d->name, target, machine_bus(m));
 }
 
+static void sysclk_changed(void *opaque, uint64_t hz) { machine_set_cpu_hz(opaque, hz); }
+
+/* Its system clock output drives the CPU clock, as in QEMU's stellaris.c. */
 static void *create_stellaris_sysctl(Machine *m, const BoardDevice *d,
                                      const DeviceClass **cls, GError **error)
 {
@@ -240,7 +243,7 @@ static void *create_stellaris_sysctl(Machine *m, const BoardDevice *d,
     if (!wire_irq(m, d, NULL, &irq, error))
         return NULL;
     *cls = &stellaris_sysctl_class;
-    return stellaris_sysctl_new(d->name, irq);
+    return stellaris_sysctl_new(d->name, irq, (SysclkOut){ sysclk_changed, m });
 }
 
 static const DeviceFactory factories[] = {

@@ -14,6 +14,7 @@
 #include "ivshmem_flat.h"
 #include "log.h"
 #include "server.h"
+#include "systick.h"
 
 /* The default TCG buffer reserves 1 GiB; a smaller one starts faster
  * (UNICORN.md "Start-up") without slowing firmware down. */
@@ -299,6 +300,19 @@ void machine_reset_devices(Machine *m)
         if (d->cls->reset != NULL)
             d->cls->reset(d->state);
     }
+}
+
+/* DWT CYCCNT needs nothing: it reads the Clock's cycle count, which runs
+ * on without a jump. */
+void machine_set_cpu_hz(Machine *m, uint64_t hz)
+{
+    if (hz == clock_cpu_hz(m->clock))
+        return;
+    log_trace("machine", "CPU clock %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " Hz",
+              clock_cpu_hz(m->clock), hz);
+    clock_set_cpu_hz(m->clock, hz);
+    if (m->systick != NULL)
+        systick_cpu_clock_changed(m->systick);
 }
 
 IrqLine machine_nvic_input(Machine *m, unsigned n)

@@ -164,6 +164,10 @@ bool machine_write_guest(Machine *m, uint32_t addr, const void *buf, size_t len)
 bool machine_read_ram(Machine *m, uint32_t addr, void *buf, size_t len);
 bool machine_load_image(Machine *m, GError **error);
 void machine_reset_devices(Machine *m);
+/* The CPU clock now runs at hz (a clock controller reprogrammed): the
+ * Clock rebases guest time and the CPU loop's instruction deadline, and
+ * the devices counting CPU cycles follow. */
+void machine_set_cpu_hz(Machine *m, uint64_t hz);
 /* RAM and device windows for bus masters other than the CPU. */
 BusAccess machine_bus(Machine *m);
 MappedDevice *machine_map_device(Machine *m, const char *name, const DeviceClass *cls,

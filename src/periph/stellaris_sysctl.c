@@ -3,6 +3,7 @@
 #include "stellaris_sysctl.h"
 
 #include <glib.h>
+#include <inttypes.h>
 
 #define TYPE_NAME "stellaris-sysctl"
 
@@ -40,6 +41,12 @@ static const uint32_t dc_values[5] = { 0x00FF007Fu, 0x001133FFu, 0x030F5317u, 0x
 
 #define RCC_PWRDN (1u << 13) /* PLL powered down */
 #define RCC_XTAL_SHIFT 6
+#define RCC_SYSDIV_SHIFT 23
+#define RCC_SYSDIV_MASK 0xFu
+#define RCC2_SYSDIV2_MASK 0x3Fu /* at the same shift */
+#define RCC2_USERCC2 (1u << 31)
+/* QEMU divides a 200 MHz (5 ns) clock by SYSDIV + 1 whatever the source */
+#define SYSCLK_BASE_HZ 200000000u
 #define RIS_PLLLRIS (1u << 6) /* PLL lock */
 #define IMC_MASK 0x7Fu
 
@@ -52,6 +59,7 @@ static const uint32_t pllcfg_fury[16] = {
 struct StellarisSysctl {
     char *name;
     IrqLine irq;
+    SysclkOut sysclk;
     uint32_t pborctl, ldopctl, ris, imc, resc, rcc, rcc2;
     uint32_t rcgc[3], scgc[3], dcgc[3];
     uint32_t clkvclr, ldoarst;
@@ -60,6 +68,19 @@ struct StellarisSysctl {
 static void sysctl_update(StellarisSysctl *s)
 {
     irq_set(&s->irq, (s->ris & s->imc) != 0);
+}
+
+static uint64_t sysclk_hz(const StellarisSysctl *s)
+{
+    uint32_t div = (s->rcc2 & RCC2_USERCC2) ? (s->rcc2 >> RCC_SYSDIV_SHIFT) & RCC2_SYSDIV2_MASK
+                                            : (s->rcc >> RCC_SYSDIV_SHIFT) & RCC_SYSDIV_MASK;
+    return (SYSCLK_BASE_HZ + (div + 1) / 2) / (div + 1); /* nearest: QEMU keeps the period */
+}
+
+static void sysclk_update(StellarisSysctl *s)
+{
+    if (s->sysclk.set_hz != NULL)
+        s->sysclk.set_hz(s->sysclk.opaque, sysclk_hz(s));
 }
 
 static void sysctl_reset(void *dev)
@@ -77,6 +98,7 @@ static void sysctl_reset(void *dev)
     s->clkvclr = 0;
     s->ldoarst = 0;
     sysctl_update(s);
+    sysclk_update(s);
 }
 
 /* Clearing PWRDN powers the PLL up; the model locks it at once. */
@@ -162,9 +184,11 @@ static MmioResult sysctl_write(void *dev, uint32_t offset, uint32_t value, unsig
         log_guest_error(s->name, "write of %#x to read-only or unknown offset %#x", value, offset);
         return MMIO_UNASSIGNED;
     }
-    if (offset == R_RCC || offset == R_RCC2)
-        log_trace(s->name, "clock configuration stored (RCC %#x, RCC2 %#x); the CPU clock "
-                  "stays at the board's rate", s->rcc, s->rcc2);
+    if (offset == R_RCC || offset == R_RCC2) {
+        log_trace(s->name, "clock configuration RCC %#x, RCC2 %#x: system clock %" PRIu64 " Hz",
+                  s->rcc, s->rcc2, sysclk_hz(s));
+        sysclk_update(s);
+    }
     sysctl_update(s);
     return MMIO_OK;
 }
@@ -176,11 +200,12 @@ static void sysctl_destroy(void *dev)
     g_free(s);
 }
 
-StellarisSysctl *stellaris_sysctl_new(const char *name, IrqLine irq)
+StellarisSysctl *stellaris_sysctl_new(const char *name, IrqLine irq, SysclkOut sysclk)
 {
     StellarisSysctl *s = g_new0(StellarisSysctl, 1);
     s->name = g_strdup(name != NULL ? name : TYPE_NAME);
     s->irq = irq;
+    s->sysclk = sysclk;
     sysctl_reset(s);
     return s;
 }

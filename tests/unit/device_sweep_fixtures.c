@@ -204,7 +204,7 @@ static const Range sysctl_ranges[] = { { 0x00, 0x80 }, { 0x100, 0x12c }, { 0x150
 static void sysctl_create(Fixture *f)
 {
     f->cls = &stellaris_sysctl_class;
-    f->dev = stellaris_sysctl_new("sysctl", irq_probe_line(&f->probe[0]));
+    f->dev = stellaris_sysctl_new("sysctl", irq_probe_line(&f->probe[0]), (SysclkOut){ 0 });
 }
 
 static void sysctl_check(Fixture *f)

@@ -14,12 +14,24 @@ static void record_level(void *opaque, int n, bool level)
     line_level = level;
 }
 
+static uint64_t sysclk_hz;
+static unsigned sysclk_calls;
+static void record_sysclk(void *opaque, uint64_t hz)
+{
+    (void)opaque;
+    sysclk_hz = hz;
+    sysclk_calls++;
+}
+
 static StellarisSysctl *s;
 
 static void setup(void)
 {
     line_level = false;
-    s = stellaris_sysctl_new("sysctl", (IrqLine){ record_level, NULL, 28 });
+    sysclk_hz = 0;
+    sysclk_calls = 0;
+    s = stellaris_sysctl_new("sysctl", (IrqLine){ record_level, NULL, 28 },
+                             (SysclkOut){ record_sysclk, NULL });
 }
 
 static void teardown(void)
@@ -93,6 +105,58 @@ START_TEST(pllcfg_follows_the_crystal_setting)
 }
 END_TEST
 
+#define RCC 0x060
+#define RCC2 0x070
+#define SYSDIV(n) ((uint32_t)(n) << 23)
+#define USESYSDIV (1u << 22)
+#define USERCC2 (1u << 31)
+
+START_TEST(reset_sets_the_system_clock_to_12_5_mhz)
+{
+    ck_assert_uint_eq(sysclk_calls, 1);
+    ck_assert_uint_eq(sysclk_hz, 12500000); /* RCC.SYSDIV 15: 200 MHz / 16 */
+    wr(RCC, SYSDIV(3));
+    stellaris_sysctl_class.reset(s);
+    ck_assert_uint_eq(sysclk_hz, 12500000);
+}
+END_TEST
+
+START_TEST(rcc_sysdiv_divides_200_mhz)
+{
+    /* SysCtlClockSet(SYSDIV_4 | USE_PLL | XTAL_8MHZ | OSC_MAIN): 50 MHz */
+    wr(RCC, (rd(RCC) & ~SYSDIV(0xF)) | SYSDIV(3) | USESYSDIV);
+    ck_assert_uint_eq(sysclk_hz, 50000000);
+    wr(RCC, SYSDIV(0)); /* USESYSDIV, BYPASS, PWRDN: not looked at, as in QEMU */
+    ck_assert_uint_eq(sysclk_hz, 200000000);
+    wr(RCC, SYSDIV(2)); /* 66.67 MHz: the nearest whole rate */
+    ck_assert_uint_eq(sysclk_hz, 66666667);
+}
+END_TEST
+
+START_TEST(rcc2_sysdiv2_rules_when_usercc2_is_set)
+{
+    wr(RCC2, SYSDIV(7)); /* USERCC2 clear: RCC still rules */
+    ck_assert_uint_eq(sysclk_hz, 12500000);
+    wr(RCC2, USERCC2 | SYSDIV(7));
+    ck_assert_uint_eq(sysclk_hz, 25000000);
+    wr(RCC2, USERCC2 | SYSDIV(63)); /* six bits */
+    ck_assert_uint_eq(sysclk_hz, 3125000);
+    wr(RCC, SYSDIV(3)); /* ignored while USERCC2 is set */
+    ck_assert_uint_eq(sysclk_hz, 3125000);
+    wr(RCC2, SYSDIV(63));
+    ck_assert_uint_eq(sysclk_hz, 50000000);
+}
+END_TEST
+
+START_TEST(other_writes_leave_the_system_clock_alone)
+{
+    unsigned calls = sysclk_calls;
+    wr(0x054, 0x40); /* IMC */
+    wr(0x104, 0x3);  /* RCGC1 */
+    ck_assert_uint_eq(sysclk_calls, calls);
+}
+END_TEST
+
 START_TEST(only_aligned_word_accesses)
 {
     uint32_t v;
@@ -112,6 +176,14 @@ int main(void)
     tcase_add_test(tc, powering_up_the_pll_sets_the_lock_interrupt);
     tcase_add_test(tc, pllcfg_follows_the_crystal_setting);
     tcase_add_test(tc, only_aligned_word_accesses);
+    suite_add_tcase(suite, tc);
+
+    tc = tcase_create("system clock");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, reset_sets_the_system_clock_to_12_5_mhz);
+    tcase_add_test(tc, rcc_sysdiv_divides_200_mhz);
+    tcase_add_test(tc, rcc2_sysdiv2_rules_when_usercc2_is_set);
+    tcase_add_test(tc, other_writes_leave_the_system_clock_alone);
     suite_add_tcase(suite, tc);
     return run_suite(suite);
 }
