@@ -735,6 +735,20 @@ START_TEST(test_cyccnt_write_and_wrap)
 }
 END_TEST
 
+START_TEST(test_cyccnt_runs_on_across_a_cpu_clock_change)
+{
+    wr32(DEMCR, DEMCR_TRCENA);
+    dwt_class.write(dwt, DWT_CTRL, DWT_CYCCNTENA, 4);
+    clock_set_insns(vclock, 100);
+    clock_set_cpu_hz(vclock, 50000000);
+    ck_assert_uint_eq(dwt_rd(DWT_CYCCNT), 100);
+    clock_set_insns(vclock, 150);
+    ck_assert_uint_eq(dwt_rd(DWT_CYCCNT), 150); /* one per instruction still */
+    clock_warp_to(vclock, clock_ns(vclock) + 1000); /* 1 us idle at 50 MHz */
+    ck_assert_uint_eq(dwt_rd(DWT_CYCCNT), 200);
+}
+END_TEST
+
 START_TEST(test_dwt_profiling_counters_raz_wi)
 {
     dwt_class.write(dwt, DWT_CPICNT, 0xff, 4);
@@ -813,6 +827,7 @@ static Suite *scs_suite(void)
     tcase_add_test(tc, test_dwt_reset_values);
     tcase_add_test(tc, test_cyccnt_counts_only_with_trcena_and_cyccntena);
     tcase_add_test(tc, test_cyccnt_write_and_wrap);
+    tcase_add_test(tc, test_cyccnt_runs_on_across_a_cpu_clock_change);
     tcase_add_test(tc, test_dwt_profiling_counters_raz_wi);
     suite_add_tcase(s, tc);
     return s;
