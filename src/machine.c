@@ -303,7 +303,9 @@ void machine_reset_devices(Machine *m)
 }
 
 /* DWT CYCCNT needs nothing: it reads the Clock's cycle count, which runs
- * on without a jump. */
+ * on without a jump. The CMSDK UART, timers and watchdog count at the
+ * board's fixed PCLK (mps2-an385, where nothing reclocks the CPU), not
+ * at this rate. */
 void machine_set_cpu_hz(Machine *m, uint64_t hz)
 {
     if (hz == clock_cpu_hz(m->clock))
