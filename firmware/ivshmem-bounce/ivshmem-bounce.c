@@ -3,7 +3,8 @@
  * doorbell round trip (host -> guest ISR -> host). Nothing is printed per
  * bounce. The thread sleeps in WFI until the host asks it to quit.
  * Shared memory layout (little-endian words):
- *   0x0 reply_to: the peer id to ring back (vector 0)
+ *   0x0 reply_to: the peer id to ring back (vector 0); write it before the
+ *                 first doorbell (not rung when it is this VM's own id)
  *   0x4 quit:     BOUNCE_QUIT ends the program (exit 0)
  *   0x8 bounces:  how many interrupts the handler took (written by it) */
 #include "armv7m.h"
@@ -24,7 +25,10 @@ typedef struct {
 
 IRQ_HANDLER(IVSHMEM_IRQn)
 {
-    IVSHMEM->DOORBELL = IVSHMEM_DOORBELL(SHM->reply_to, 0);
+    uint32_t to = SHM->reply_to;
+    /* never itself (a doorbell storm), nor an id no peer can have */
+    if (to != IVSHMEM->IVPOSITION && to <= 0xFFFF)
+        IVSHMEM->DOORBELL = IVSHMEM_DOORBELL(to, 0);
     SHM->bounces++;
 }
 
