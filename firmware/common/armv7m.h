@@ -309,4 +309,11 @@ static inline void frame_skip_instruction(ExcFrame *f)
 /* BASEPRI value that masks priorities prio..7 */
 #define BASEPRI_FOR(prio) ((uint32_t)(prio) << (8 - NVIC_PRIO_BITS))
 
+/* From a fault handler that gives up on the interrupted thread: builds a
+ * fresh frame just below psp_top that returns to fn in Thread mode on
+ * the main stack (privileged), points PSP at it and returns the
+ * EXC_RETURN to leave the handler with. fn must not return. (In
+ * fault_log.c.) */
+uint32_t fault_return_to(uint32_t psp_top, void (*fn)(void));
+
 #endif

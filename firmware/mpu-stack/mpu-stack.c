@@ -23,7 +23,6 @@
 #include "startup.h"
 
 #define IRQ_TEST 24
-#define XPSR_THUMB (1u << 24)
 #define MMFSR_MUNSTKERR (1u << 3)
 #define MMFSR_MSTKERR (1u << 4)
 #define MMFSR_MMARVALID (1u << 7)
@@ -85,16 +84,6 @@ static void record(uint32_t exc_return)
     SCB->HFSR = fault.hfsr;
 }
 
-/* Thread mode: back to MSP, then on to the function in r0 (which never
- * returns) */
-__attribute__((naked)) static void to_msp(void)
-{
-    __asm__ volatile("movs r1, #0\n\t"
-                     "msr control, r1\n\t"
-                     "isb\n\t"
-                     "bx r0");
-}
-
 /* The derived fault. A stacking fault returns to *recover_to through a
  * fresh frame at the top of the process stack (the interrupted thread
  * state is lost); an unstacking fault retries the failed return. */
@@ -104,11 +93,7 @@ __attribute__((used)) uint32_t fault_c(uint32_t exc_return)
     mpu_off();
     if (fault.cfsr & MMFSR_MUNSTKERR)
         return exc_return;
-    ExcFrame *f = (ExcFrame *)(PSP_TOP - sizeof(ExcFrame));
-    *f = (ExcFrame){ .r0 = (uint32_t)recover_to, .pc = (uint32_t)to_msp & ~1u,
-                     .xpsr = XPSR_THUMB };
-    __set_PSP((uint32_t)f);
-    return EXC_RETURN_THREAD_PSP;
+    return fault_return_to(PSP_TOP, recover_to);
 }
 
 __attribute__((naked)) void MemManage_Handler(void)

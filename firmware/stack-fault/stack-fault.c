@@ -15,7 +15,6 @@
 
 #define IRQ_TEST 24
 #define BAD_PSP 0x60000100u
-#define XPSR_THUMB (1u << 24)
 
 static uint64_t good_stack[128];
 #define GOOD_PSP ((uint32_t)&good_stack[128])
@@ -32,19 +31,8 @@ static void (*volatile recover_to)(void);
 
 void IRQ24_Handler(void) { irq_runs++; }
 
-/* Thread mode on the good PSP: back to MSP, then on to the function in r0
- * (which never returns) */
-__attribute__((naked)) static void to_msp(void)
-{
-    __asm__ volatile("movs r1, #0\n\t"
-                     "msr control, r1\n\t"
-                     "isb\n\t"
-                     "bx r0");
-}
-
-/* Records the fault and returns to *recover_to, through to_msp, on a
- * fresh frame on the good process stack (the interrupted thread state is
- * lost). */
+/* Records the fault and returns to *recover_to on a fresh frame on the
+ * good process stack (the interrupted thread state is lost). */
 __attribute__((used)) uint32_t stack_fault_c(uint32_t exc_return)
 {
     fault.exception = (int)__get_IPSR();
@@ -57,11 +45,7 @@ __attribute__((used)) uint32_t stack_fault_c(uint32_t exc_return)
     irq_runs_at_fault = irq_runs;
     SCB->CFSR = fault.cfsr;
     SCB->HFSR = fault.hfsr;
-    ExcFrame *f = (ExcFrame *)(GOOD_PSP - sizeof(ExcFrame));
-    *f = (ExcFrame){ .r0 = (uint32_t)recover_to, .pc = (uint32_t)to_msp & ~1u,
-                     .xpsr = XPSR_THUMB };
-    __set_PSP((uint32_t)f);
-    return EXC_RETURN_THREAD_PSP;
+    return fault_return_to(GOOD_PSP, recover_to);
 }
 
 __attribute__((naked)) void BusFault_Handler(void)
