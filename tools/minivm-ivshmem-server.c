@@ -289,15 +289,19 @@ static int serve(void)
         fprintf(stderr, PROG ": cannot become a daemon: %s\n", g_strerror(errno));
         return MINIVM_EXIT_UNAVAILABLE;
     }
+    /* After forking (GLib's signal handling starts a helper thread), but
+     * before the pid file tells the world the server is up: a SIGTERM
+     * sent as soon as it appears must stop the server cleanly. */
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    guint sigint = g_unix_signal_add(SIGINT, quit_on_signal, loop);
+    guint sigterm = g_unix_signal_add(SIGTERM, quit_on_signal, loop);
     if (!write_pidfile(&err)) {
         daemon_ready(ready_fd, MINIVM_EXIT_UNAVAILABLE);
+        g_source_remove(sigint);
+        g_source_remove(sigterm);
         return fail(err, MINIVM_EXIT_UNAVAILABLE);
     }
     daemon_ready(ready_fd, 0);
-    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    /* After forking: GLib's signal handling starts a helper thread. */
-    guint sigint = g_unix_signal_add(SIGINT, quit_on_signal, loop);
-    guint sigterm = g_unix_signal_add(SIGTERM, quit_on_signal, loop);
     g_main_loop_run(loop);
     g_source_remove(sigint);
     g_source_remove(sigterm);

@@ -89,6 +89,16 @@ expect_status 69 "$PEER" -S "$sock" --size 64K --notify 0:2
 expect_status 69 "$PEER" -S "$sock" --size 4M --list
 expect_status 66 "$PEER" -S "$sock" --size 64K --write 0 "@$dir/missing"
 
+# SIGTERM stops the server cleanly, even one sent the moment the pid file
+# appears (it used to arrive before the handler and kill it: status 143).
+for i in $(seq 50); do
+    "$SERVER" -F -S "$dir/quick.sock" --memfd -l 64K -p "$dir/quick.pid" 2>"$dir/quick.err" &
+    quick_pid=$!
+    until [ -s "$dir/quick.pid" ]; do :; done # no sleep: as soon as it appears
+    kill -TERM "$quick_pid"
+    wait "$quick_pid" || fail "server exited $? on a SIGTERM right after its pid file appeared"
+done
+
 # SIGTERM stops the server cleanly: socket and pid file removed.
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "server exited $? on SIGTERM"
