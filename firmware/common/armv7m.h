@@ -259,6 +259,17 @@ static inline void NVIC_SetPriority(int irq, unsigned prio)
                          "b " #c_fn);                                               \
     }
 
+/* Defines the exception handler `name` to call `uint32_t c_fn(uint32_t
+ * exc_return)` with the handler's EXC_RETURN and to leave through the
+ * EXC_RETURN it gives back (the same, or fault_return_to()'s). */
+#define HANDLER_RETURNING(name, c_fn)                                               \
+    __attribute__((naked)) void name(void)                                          \
+    {                                                                               \
+        __asm__ volatile("mov r0, lr\n\t"                                           \
+                         "bl " #c_fn "\n\t"                                         \
+                         "bx r0");                                                  \
+    }
+
 /* Switches Thread mode to PSP at psp_top with CONTROL = control (SPSEL
  * set, nPRIV as wanted), calls fn there, and switches back to MSP,
  * privileged. An unprivileged fn must get privilege back (an SVC) before
@@ -315,5 +326,10 @@ static inline void frame_skip_instruction(ExcFrame *f)
  * EXC_RETURN to leave the handler with. fn must not return. (In
  * fault_log.c.) */
 uint32_t fault_return_to(uint32_t psp_top, void (*fn)(void));
+/* Switches Thread mode to the process stack at psp (privileged) and pends
+ * external interrupt irq (0..31) without touching the stack, then spins:
+ * for tests whose interrupt must be stacked on that PSP. Never returns (a
+ * fault handler leaves through fault_return_to()). (In fault_log.c.) */
+__attribute__((noreturn)) void thread_on_psp_pend_irq(uint32_t psp, uint32_t irq);
 
 #endif

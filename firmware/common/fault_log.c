@@ -35,3 +35,20 @@ uint32_t fault_return_to(uint32_t psp_top, void (*fn)(void))
     __set_PSP((uint32_t)f);
     return EXC_RETURN_THREAD_PSP;
 }
+
+__attribute__((naked, noreturn)) void thread_on_psp_pend_irq(uint32_t psp __attribute__((unused)),
+                                                             uint32_t irq __attribute__((unused)))
+{
+    __asm__ volatile("msr psp, r0\n\t"
+                     "movs r0, #2\n\t" /* CONTROL.SPSEL */
+                     "msr control, r0\n\t"
+                     "isb\n\t"
+                     "movs r2, #1\n\t"
+                     "lsls r2, r2, r1\n\t"
+                     "ldr r1, =0xE000E200\n\t" /* NVIC_ISPR0 */
+                     "str r2, [r1]\n\t"
+                     "dsb\n\t"
+                     "isb\n\t"
+                     "1: b 1b\n\t"
+                     ".ltorg");
+}

@@ -96,19 +96,9 @@ __attribute__((used)) uint32_t fault_c(uint32_t exc_return)
     return fault_return_to(PSP_TOP, recover_to);
 }
 
-__attribute__((naked)) void MemManage_Handler(void)
-{
-    __asm__ volatile("mov r0, lr\n\t"
-                     "bl fault_c\n\t"
-                     "bx r0");
-}
+HANDLER_RETURNING(MemManage_Handler, fault_c)
 
-__attribute__((naked)) void HardFault_Handler(void)
-{
-    __asm__ volatile("mov r0, lr\n\t"
-                     "bl fault_c\n\t"
-                     "bx r0");
-}
+HANDLER_RETURNING(HardFault_Handler, fault_c)
 
 /* SVC: a no-access region over the caller's frame, then return */
 __attribute__((used)) void svc_c(uint32_t psp)
@@ -122,25 +112,6 @@ __attribute__((naked)) void SVC_Handler(void)
                      "mrs r0, psp\n\t"
                      "bl svc_c\n\t"
                      "pop {r4, pc}");
-}
-
-/* Switches the thread to PSP = GUARDED_PSP and pends the interrupt, all
- * without touching the stack: never returns (the recovery function takes
- * over). */
-__attribute__((naked, noreturn)) static void thread_on_guarded_psp(__attribute__((unused)) uint32_t psp)
-{
-    __asm__ volatile("msr psp, r0\n\t"
-                     "movs r0, #2\n\t"
-                     "msr control, r0\n\t"
-                     "isb\n\t"
-                     "ldr r1, =0xE000E200\n\t" /* NVIC_ISPR0 */
-                     "movs r2, #1\n\t"
-                     "lsls r2, r2, #24\n\t"
-                     "str r2, [r1]\n\t"
-                     "dsb\n\t"
-                     "isb\n\t"
-                     "1: b 1b\n\t"
-                     ".ltorg");
 }
 
 static const char *exception_name(int exception)
@@ -207,7 +178,7 @@ static void second_stacking_case(void)
     SCB->SHCSR |= SCB_SHCSR_MEMFAULTENA;
     recover_to = unstacking_cases;
     mpu_forbid((uint32_t)psp_stack, 8);
-    thread_on_guarded_psp(GUARDED_PSP);
+    thread_on_psp_pend_irq(GUARDED_PSP, IRQ_TEST);
 }
 
 int main(void)
@@ -217,5 +188,5 @@ int main(void)
     con_puts("1. stacking, MemManage disabled: the MPU violation escalates\n");
     recover_to = second_stacking_case;
     mpu_forbid((uint32_t)psp_stack, 8);
-    thread_on_guarded_psp(GUARDED_PSP);
+    thread_on_psp_pend_irq(GUARDED_PSP, IRQ_TEST);
 }

@@ -48,38 +48,9 @@ __attribute__((used)) uint32_t stack_fault_c(uint32_t exc_return)
     return fault_return_to(GOOD_PSP, recover_to);
 }
 
-__attribute__((naked)) void BusFault_Handler(void)
-{
-    __asm__ volatile("mov r0, lr\n\t"
-                     "bl stack_fault_c\n\t"
-                     "bx r0");
-}
+HANDLER_RETURNING(BusFault_Handler, stack_fault_c)
 
-__attribute__((naked)) void HardFault_Handler(void)
-{
-    __asm__ volatile("mov r0, lr\n\t"
-                     "bl stack_fault_c\n\t"
-                     "bx r0");
-}
-
-/* Switches the thread to PSP = BAD_PSP and pends the interrupt: never
- * returns (the recovery function takes over). */
-__attribute__((naked, noreturn)) static void thread_on_bad_psp(void)
-{
-    __asm__ volatile("ldr r0, =0x60000100\n\t"
-                     "msr psp, r0\n\t"
-                     "movs r0, #2\n\t"
-                     "msr control, r0\n\t"
-                     "isb\n\t"
-                     "ldr r1, =0xE000E200\n\t" /* NVIC_ISPR0 */
-                     "movs r2, #1\n\t"
-                     "lsls r2, r2, #24\n\t"
-                     "str r2, [r1]\n\t"
-                     "dsb\n\t"
-                     "isb\n\t"
-                     "1: b 1b\n\t"
-                     ".ltorg");
-}
+HANDLER_RETURNING(HardFault_Handler, stack_fault_c)
 
 static void report(void)
 {
@@ -110,7 +81,7 @@ static void second_case(void)
     con_puts("2. BusFault enabled\n");
     SCB->SHCSR |= SCB_SHCSR_BUSFAULTENA;
     recover_to = finish;
-    thread_on_bad_psp();
+    thread_on_psp_pend_irq(BAD_PSP, IRQ_TEST);
 }
 
 int main(void)
@@ -119,5 +90,5 @@ int main(void)
     NVIC_EnableIRQ(IRQ_TEST);
     con_puts("1. BusFault disabled: the stacking error escalates\n");
     recover_to = second_case;
-    thread_on_bad_psp();
+    thread_on_psp_pend_irq(BAD_PSP, IRQ_TEST);
 }
