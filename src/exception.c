@@ -126,19 +126,37 @@ static bool exception_taken(Machine *m, unsigned exc, uint32_t xpsr, uint32_t co
  * is not activated and stays pending, and the higher-priority one of it
  * and the derived fault (escalated to HardFault if it cannot be taken) is
  * taken at once, as a late arrival, on that unwritten frame. As QEMU. */
+/* The derived fault of a frame that could not be written (stacking) or
+ * read: a bus error (BFSR) or a word the MPU refused (MMFSR). */
+static PendingFault frame_fault(bool stacking, bool mpu_refused, uint32_t pc)
+{
+    static const PendingFault kinds[2][2] = {
+        { { .exc = EXC_BUSFAULT, .cfsr = CFSR_UNSTKERR,
+            .what = "bus error while unstacking an exception frame (UNSTKERR)" },
+          { .exc = EXC_MEMMANAGE, .cfsr = CFSR_MUNSTKERR,
+            .what = "MPU violation while unstacking an exception frame (MUNSTKERR)" } },
+        { { .exc = EXC_BUSFAULT, .cfsr = CFSR_STKERR,
+            .what = "bus error while stacking an exception frame (STKERR)" },
+          { .exc = EXC_MEMMANAGE, .cfsr = CFSR_MSTKERR,
+            .what = "MPU violation while stacking an exception frame (MSTKERR)" } },
+    };
+    PendingFault f = kinds[stacking][mpu_refused];
+    f.pc = pc;
+    return f;
+}
+
+static const char *frame_problem(bool mpu_refused)
+{
+    return mpu_refused ? "is in memory the MPU refuses" : "is not in memory";
+}
+
 static bool stacking_failed(Machine *m, unsigned exc, bool mpu_refused, uint32_t sp,
                             uint32_t xpsr, uint32_t control, uint32_t exc_return,
                             uint32_t return_addr)
 {
     log_guest_error("cpu", "stacking for exception %u failed: stack pointer %#x %s", exc, sp,
-                    mpu_refused ? "is in memory the MPU refuses" : "is not in memory");
-    PendingFault f = { .exc = EXC_BUSFAULT, .cfsr = CFSR_STKERR, .pc = return_addr,
-                       .what = "bus error while stacking an exception frame (STKERR)" };
-    if (mpu_refused) {
-        f.exc = EXC_MEMMANAGE;
-        f.cfsr = CFSR_MSTKERR;
-        f.what = "MPU violation while stacking an exception frame (MSTKERR)";
-    }
+                    frame_problem(mpu_refused));
+    PendingFault f = frame_fault(true, mpu_refused, return_addr);
     nvic_scb(m->nvic)->cfsr |= f.cfsr;
     m->cpu.fault = f; /* kept for the report if this ends in lockup */
     if (nvic_route_fault(m->nvic, f.exc, cpu_masks(m)) == 0) {
@@ -239,15 +257,8 @@ static bool unstacking_failed(Machine *m, uint32_t sp, uint32_t exc_return, unsi
         reg_set(m->uc, frame_regs[i], word);
     }
     log_guest_error("cpu", "unstacking for exception return %#x failed: stack pointer %#x %s",
-                    exc_return, sp,
-                    mpu_refused ? "is in memory the MPU refuses" : "is not in memory");
-    PendingFault f = { .exc = EXC_BUSFAULT, .cfsr = CFSR_UNSTKERR, .pc = exc_return,
-                       .what = "bus error while unstacking an exception frame (UNSTKERR)" };
-    if (mpu_refused) {
-        f.exc = EXC_MEMMANAGE;
-        f.cfsr = CFSR_MUNSTKERR;
-        f.what = "MPU violation while unstacking an exception frame (MUNSTKERR)";
-    }
+                    exc_return, sp, frame_problem(mpu_refused));
+    PendingFault f = frame_fault(false, mpu_refused, exc_return);
     return return_fault(m, &f, exc_return);
 }
 
